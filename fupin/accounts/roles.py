@@ -1,0 +1,62 @@
+"""Roles are Django groups with a fixed set of permissions, so later features extend them
+by adding permissions here (one place), and `user.has_perm` does the checking."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", "区县管理员"
+    TOWNSHIP_OPERATOR = "township_operator", "乡镇（街道）经办员"
+    VILLAGE_CLERK = "village_clerk", "村（社区）信息员"
+    SUPERVISOR = "supervisor", "督导员"
+    LEADER = "leader", "领导"
+
+
+REGISTRY_READ = ["registry.view_household", "registry.view_person"]
+REGISTRY_WRITE = [
+    "registry.add_household",
+    "registry.change_household",
+    "registry.add_person",
+    "registry.change_person",
+    "registry.import_households",
+    "registry.export_households",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.COUNTY_ADMIN: [
+        *REGISTRY_READ,
+        *REGISTRY_WRITE,
+        "registry.view_full_id",
+        "accounts.manage_users",
+        "core.view_auditlog",
+        "core.view_figures",
+    ],
+    Role.TOWNSHIP_OPERATOR: [*REGISTRY_READ, *REGISTRY_WRITE, "core.view_figures"],
+    Role.VILLAGE_CLERK: [*REGISTRY_READ, *REGISTRY_WRITE, "core.view_figures"],
+    Role.SUPERVISOR: [*REGISTRY_READ, "registry.export_households", "core.view_figures"],
+    Role.LEADER: ["core.view_figures"],
+}
+
+# The region level each role is assigned at (a township operator holds a township, …).
+ROLE_LEVELS: dict[str, set[int]] = {
+    Role.COUNTY_ADMIN: {1, 2, 3},
+    Role.TOWNSHIP_OPERATOR: {4},
+    Role.VILLAGE_CLERK: {5},
+    Role.SUPERVISOR: {3, 4},
+    Role.LEADER: {1, 2, 3, 4},
+}
+
+
+def sync_role_groups() -> None:
+    """Create/refresh one group per role with exactly its permissions (after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([perms[n] for n in names if n in perms])

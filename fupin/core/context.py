@@ -29,7 +29,7 @@ class Actor:
         return self.explicit_user
 
 
-_current: ContextVar[Actor] = ContextVar("fupin_actor", default=Actor())
+_current: ContextVar[Actor] = ContextVar("fupin_actor", default=Actor())  # noqa: B039 (frozen)
 
 
 def current_actor() -> Actor:

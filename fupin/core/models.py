@@ -109,4 +109,5 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+        action = self.get_action_display()
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {action} {self.object_repr}"

@@ -48,7 +48,7 @@ class TimestampedModel(models.Model):
 class ScopedModel(TimestampedModel):
     """Base for records that belong to a region. Subclasses set `scope_field`."""
 
-    scope_field = "region_id"
+    scope_field = "region__code"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -56,10 +56,8 @@ class ScopedModel(TimestampedModel):
 
     @property
     def region_code(self) -> str:
-        value: Any = self
-        for part in self.scope_field.split("__"):
-            value = getattr(value, part)
-        return value or ""
+        """The record's region code, for re-checks and audit (subclasses may override)."""
+        return self.region_id
 
 
 class AuditLog(models.Model):

@@ -31,7 +31,7 @@ class Household(ScopedModel):
     assured_housing = models.BooleanField("住房安全有保障", default=True)
     assured_water = models.BooleanField("饮水安全有保障", default=True)
 
-    scope_field = "village_id"
+    scope_field = "village__code"
 
     class Meta:
         verbose_name = "贫困户"
@@ -51,6 +51,10 @@ class Household(ScopedModel):
     def failing_assurances(self) -> list[str]:
         """两不愁三保障 items not met (突出问题)."""
         return [label for f, label in c.ASSURANCE_FIELDS.items() if not getattr(self, f)]
+
+    @property
+    def region_code(self) -> str:
+        return self.village_id
 
 
 class Person(TimestampedModel):
@@ -84,7 +88,7 @@ class Person(TimestampedModel):
         "移除原因", max_length=20, choices=c.RemovalReason.choices, blank=True
     )
 
-    scope_field = "household__village_id"
+    scope_field = "household__village__code"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "fupin.core",
     "fupin.regions",
@@ -185,6 +186,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "扶贫就业帮扶信息系统 API — every list is limited to the caller's jurisdiction.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package: served locally, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Personal data: how ID numbers are masked in every output (前6后4 by default).
@@ -203,3 +209,6 @@ LOGGING = {
 if not DEBUG and not TESTING:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Background jobs run in a thread of the web process; inline under tests.
+FUPIN_JOBS_INLINE = env_bool("FUPIN_JOBS_INLINE", TESTING)

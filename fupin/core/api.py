@@ -1,4 +1,14 @@
-from rest_framework import pagination, permissions
+"""API building blocks: scoped viewsets, pagination, permissions, service error mapping."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, pagination, permissions, viewsets
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -7,10 +17,33 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class ScopedModelPermissions(permissions.DjangoModelPermissions):
-    """Model permissions including view for reads; jurisdiction comes from `for_user`."""
+    """Model permissions including `view` for reads; jurisdiction comes from `for_user`."""
 
     perms_map = {
         **permissions.DjangoModelPermissions.perms_map,
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+@contextlib.contextmanager
+def service_errors() -> Iterator[None]:
+    """Services raise Django's errors; the API answers 400/403 with their messages."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        raise exceptions.ValidationError(detail) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """Lists and retrieves only rows inside the caller's jurisdiction (404 outside);
+    writes go through services (subclasses implement perform_create/perform_update)."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    base_queryset: Any = None
+
+    def get_queryset(self) -> Any:
+        return self.base_queryset.for_user(self.request.user)

@@ -1,1 +1,35 @@
-urlpatterns = []
+from django.urls import path
+
+from fupin.registry import transfer_views, views
+
+urlpatterns = [
+    path("households/", views.household_list, name="household-list"),
+    path("households/import/", transfer_views.import_start, name="household-import"),
+    path(
+        "households/import/template.xlsx",
+        transfer_views.import_template,
+        name="household-import-template",
+    ),
+    path("households/import/<int:pk>/", transfer_views.import_job, name="household-import-job"),
+    path(
+        "households/import/<int:pk>/confirm/",
+        transfer_views.import_confirm,
+        name="household-import-confirm",
+    ),
+    path(
+        "households/import/<int:pk>/errors.xlsx",
+        transfer_views.import_errors,
+        name="household-import-errors",
+    ),
+    path("households/export/", transfer_views.export, name="household-export"),
+    path("households/new/", views.household_create, name="household-create"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/members/new/", views.member_add, name="member-add"),
+    path("persons/<int:pk>/", views.person_detail, name="person-detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/remove/", views.person_remove, name="person-remove"),
+    path("persons/<int:pk>/move/", views.person_move, name="person-move"),
+    path("persons/<int:pk>/make-head/", views.person_make_head, name="person-make-head"),
+    path("persons/<int:pk>/reveal-id/", views.person_reveal_id, name="person-reveal-id"),
+]

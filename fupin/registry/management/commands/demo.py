@@ -1,0 +1,142 @@
+"""`fupin demo`: migrate, load the regions, generate the Wulong demo district, create the
+demo logins. Running it again only prints the logins."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from fupin.accounts.models import User
+from fupin.accounts.roles import Role
+from fupin.accounts.services import create_user
+from fupin.core.context import acting_as
+from fupin.regions.loader import bundled_files, load_files
+from fupin.regions.models import Region
+from fupin.registry.demo import DEFAULT_HOUSEHOLDS, DEFAULT_SEED, WULONG, generate_demo_district
+from fupin.registry.models import Household
+
+DEMO_PASSWORD = "Fupin@2026"
+DEMO_URL = "http://127.0.0.1:8000/"
+# (username, role, region, full name)
+DEMO_USERS = [
+    ("admin", Role.COUNTY_ADMIN, WULONG, "武隆区人力社保局管理员"),
+    ("fengshan", Role.TOWNSHIP_OPERATOR, "500156001", "凤山街道经办员"),
+    ("fengshancun", Role.VILLAGE_CLERK, "500156001201", "凤山村信息员"),
+    ("supervisor", Role.SUPERVISOR, WULONG, "武隆区督导员"),
+    ("leader", Role.LEADER, WULONG, "武隆区领导"),
+]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns aligned for a terminal, counting Chinese characters as two wide."""
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "演示环境：建库、加载区划、生成武隆区演示数据（约 18,000 户）并创建演示账号"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--json", action="store_true", help="以一个 JSON 对象输出结果")
+        parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS, help="生成的户数")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["households"] < 1:
+            raise CommandError("--households 至少为 1")
+        started = time.perf_counter()
+        with acting_as(None, source="cli"):
+            call_command("migrate", interactive=False, verbosity=0)
+            if not Region.objects.filter(code=WULONG).exists():
+                load_files(bundled_files())
+            counts = self._generate(opts)
+            created = self._users()
+        seconds = round(time.perf_counter() - started, 2)
+        if opts["json"]:
+            result = {**counts, "seconds": seconds, "users": len(created)}
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        if counts["households"]:
+            self.stdout.write(
+                f"已生成武隆区演示数据：{counts['households']:,} 户，"
+                f"{counts['persons']:,} 人，用时 {seconds} 秒"
+            )
+        if created:
+            self.stdout.write(f"已创建演示账号：{'、'.join(created)}")
+        self.stdout.write("")
+        self.stdout.write(self._logins())
+        self.stdout.write("")
+        self.stdout.write(f"启动服务（fupin runserver）后打开 {DEMO_URL} 登录")
+
+    def _generate(self, opts: dict[str, Any]) -> dict[str, int]:
+        existing = Household.objects.in_region(WULONG).count()
+        if existing:
+            if not opts["json"]:
+                self.stdout.write(f"演示数据已存在（武隆区 {existing:,} 户），跳过生成")
+            return {"households": 0, "persons": 0}
+        bar = tqdm(
+            total=opts["households"],
+            desc="生成演示数据",
+            unit="户",
+            disable=opts["json"],
+            file=self.stderr._out,
+        )
+        try:
+            counts = generate_demo_district(
+                seed=opts["seed"], households=opts["households"], progress=bar.update
+            )
+        finally:
+            bar.close()
+        return {"households": counts["households"], "persons": counts["persons"]}
+
+    def _users(self) -> list[str]:
+        created = []
+        for username, role, region, full_name in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            try:
+                create_user(
+                    acting_user=None,
+                    username=username,
+                    role=role,
+                    region_code=region,
+                    password=DEMO_PASSWORD,
+                    full_name=full_name,
+                )
+            except ValidationError as exc:
+                raise CommandError(f"无法创建演示账号 {username}：{exc.messages}") from exc
+            created.append(username)
+        return created
+
+    def _logins(self) -> str:
+        names = [u[0] for u in DEMO_USERS]
+        users = {u.username: u for u in User.objects.filter(username__in=names)}
+        rows = []
+        for name in names:
+            user = users.get(name)
+            if user is None:
+                continue
+            region = user.region.full_name if user.region else ""
+            rows.append([name, user.get_role_display(), region, DEMO_PASSWORD])
+        table = format_table(["用户名", "角色", "管辖区域", "密码"], rows)
+        return f"演示账号：\n{table}"

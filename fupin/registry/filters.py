@@ -41,11 +41,15 @@ def matching_people(value: str) -> Q | None:
 
 class HouseholdFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(label="区划代码", method="filter_region")
-    status = django_filters.ChoiceFilter(label="户状态", choices=c.HouseholdStatus.choices)
-    household_type = django_filters.ChoiceFilter(
-        label="贫困户属性", choices=c.HouseholdType.choices
+    status = django_filters.ChoiceFilter(
+        label="户状态", choices=c.HouseholdStatus.choices, empty_label="全部"
     )
-    main_cause = django_filters.ChoiceFilter(label="主要致贫原因", choices=c.PovertyCause.choices)
+    household_type = django_filters.ChoiceFilter(
+        label="贫困户属性", choices=c.HouseholdType.choices, empty_label="全部"
+    )
+    main_cause = django_filters.ChoiceFilter(
+        label="主要致贫原因", choices=c.PovertyCause.choices, empty_label="全部"
+    )
     q = django_filters.CharFilter(label="搜索", method="filter_search")
     ordering = django_filters.OrderingFilter(
         label="排序",

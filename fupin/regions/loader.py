@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from fupin.regions.models import Region, level_of, parent_code
 
@@ -46,49 +45,54 @@ def read_rows(path: Path) -> Iterable[tuple[str, str]]:
 def load_files(
     paths: Iterable[Path],
     progress: Callable[[int], None] | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 10_000,
 ) -> int:
-    """Upsert the regions of `paths`; returns the number of rows read."""
+    """Upsert the regions of `paths`; returns the number of rows read.
+
+    New codes are inserted and changed ones updated with executemany on raw rows: the
+    national set is 665k rows and model instances would triple the time.
+    """
     rows: dict[str, str] = {}
     for path in paths:
         for code, name in read_rows(Path(path)):
             if level_of(code) is None:
                 raise ValueError(f"{Path(path).name}: 区划代码 {code} 的长度不是 2/4/6/9/12 位")
             rows[code] = name
-    known = set(Region.objects.filter(code__in=_parent_codes(rows)).values_list("code", flat=True))
-    known.update(rows)
-    ordered = sorted(rows, key=lambda c: (len(c), c))
-    objs = []
-    for code in ordered:
+    existing = {
+        code: (name, level, parent)
+        for code, name, level, parent in Region.objects.values_list(
+            "code", "name", "level", "parent_id"
+        ).iterator(chunk_size=20_000)
+    }
+    known = set(existing) | set(rows)
+    inserts, updates = [], []
+    for code in sorted(rows, key=lambda c: (len(c), c)):
         parent = parent_code(code)
-        objs.append(
-            Region(
-                code=code,
-                name=rows[code],
-                level=level_of(code),
-                parent_id=parent if parent in known else None,
-            )
-        )
-    with transaction.atomic():
-        for start in range(0, len(objs), batch_size):
-            chunk = objs[start : start + batch_size]
-            Region.objects.bulk_create(
-                chunk,
-                update_conflicts=True,
-                unique_fields=["code"],
-                update_fields=["name", "level", "parent"],
-            )
+        values = (rows[code], level_of(code), parent if parent in known else None)
+        if code not in existing:
+            inserts.append((code, *values))
+        elif existing[code] != values:
+            updates.append((*values, code))
+    table = connection.ops.quote_name(Region._meta.db_table)
+    insert_sql = f"INSERT INTO {table} (code, name, level, parent_id) VALUES (%s, %s, %s, %s)"
+    update_sql = f"UPDATE {table} SET name = %s, level = %s, parent_id = %s WHERE code = %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and inserts:
+            # COPY: PostgreSQL takes 620k villages in seconds instead of minutes.
+            with cursor.cursor.copy(
+                f"COPY {table} (code, name, level, parent_id) FROM STDIN"
+            ) as copy:
+                for row in inserts:
+                    copy.write_row(row)
             if progress:
-                progress(len(chunk))
-    return len(objs)
-
-
-def _parent_codes(rows: dict[str, str]) -> list[str]:
-    return sorted({p for p in map(parent_code, rows) if p and p not in rows})
-
-
-def read_text_rows(text: str) -> list[tuple[str, str]]:
-    """For tests: parse CSV text in the NBS format."""
-    reader = csv.reader(io.StringIO(text))
-    next(reader)
-    return [(r[0], r[1]) for r in reader if r]
+                progress(len(inserts))
+            inserts = []
+        for sql, batch_rows in ((insert_sql, inserts), (update_sql, updates)):
+            for start in range(0, len(batch_rows), batch_size):
+                chunk = batch_rows[start : start + batch_size]
+                cursor.executemany(sql, chunk)
+                if progress:
+                    progress(len(chunk))
+    if progress:
+        progress(len(rows) - len(inserts) - len(updates))
+    return len(rows)

@@ -80,7 +80,8 @@ def generate(path: Path, persons: int, seed: int = 2026) -> int:
     }
     ethnic_names, ethnic_weights = zip(*ETHNIC, strict=True)
     used: set[str] = set()
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Shared strings, as Excel and WPS write them (constant_memory would inline them).
+    book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("贫困户成员")
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, ["武隆区建档立卡贫困户成员信息表（基准测试）"])

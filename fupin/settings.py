@@ -216,3 +216,7 @@ if not DEBUG and not TESTING:
 
 # Background jobs run in a thread of the web process; inline under tests.
 FUPIN_JOBS_INLINE = env_bool("FUPIN_JOBS_INLINE", TESTING)
+
+if TESTING:
+    # Hashing is deliberately slow; tests create many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -189,14 +189,6 @@ def test_password_change_accepts_strong_password(client, township_operator):
     assert login(fresh, township_operator.username, STRONG).status_code == 302
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: /accounts/password/ is Django's PasswordChangeView "
-        "(fupin/accounts/urls.py); it saves the user without going through "
-        "fupin.accounts.services.set_password, so the change is not audited"
-    ),
-    strict=True,
-)
 def test_password_change_is_audited(client, township_operator):
     client.force_login(township_operator)
     change_password(client, STRONG)
@@ -310,12 +302,6 @@ def test_createuser_duplicate_username(township_operator):
     assert township_operator.role == "township_operator"
 
 
-@pytest.mark.xfail(
-    reason=VALIDATION_BUG
-    + " (fupin/accounts/management/commands/createuser.py handle(): a weak --password ends "
-    "in a traceback instead of a CommandError)",
-    strict=True,
-)
 def test_createuser_weak_password_is_a_command_error(db):
     with pytest.raises(CommandError, match="至少 3 类"):
         createuser(
@@ -376,11 +362,6 @@ def test_user_page_refuses_role_at_wrong_level(client, county_admin):
     assert not User.objects.filter(username="new_op").exists()
 
 
-@pytest.mark.xfail(
-    reason=VALIDATION_BUG + " (fupin/accounts/views.py user_list(): a weak initial password "
-    "gives a 500 instead of a form error)",
-    strict=True,
-)
 def test_user_page_refuses_weak_password(client, county_admin):
     client.force_login(county_admin)
     response = client.post(reverse("user-list"), new_user_post(password="abcdefgh"))

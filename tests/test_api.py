@@ -83,8 +83,9 @@ def test_search_by_pinyin_and_initials(household_factory, county_admin):
         assert [h["number"] for h in body["results"]] == [target.number], query
 
 
-def test_full_id_only_for_permitted_users_and_audited(household_factory, county_admin,
-                                                      township_operator):
+def test_full_id_only_for_permitted_users_and_audited(
+    household_factory, county_admin, township_operator
+):
     household = household_factory()
     person = household.members.get()
     masked = api(township_operator).get(f"/api/persons/{person.pk}/", {"full_id": "true"})
@@ -97,8 +98,7 @@ def test_full_id_only_for_permitted_users_and_audited(household_factory, county_
     assert default.json()["id_number"] != person.id_number
 
 
-def test_lookup_by_full_id_in_body(household_factory, township_operator,
-                                   other_township_operator):
+def test_lookup_by_full_id_in_body(household_factory, township_operator, other_township_operator):
     person = household_factory().members.get()
     found = api(township_operator).post(
         "/api/persons/lookup/", {"id_number": person.id_number.lower()}, format="json"
@@ -115,14 +115,12 @@ def test_add_and_update_person(household_factory, township_operator):
     client = api(township_operator)
     created = client.post(
         "/api/persons/",
-        {"household": household.pk, "relation": "son", "name": "赵小明",
-         "id_number": new_id()},
+        {"household": household.pk, "relation": "son", "name": "赵小明", "id_number": new_id()},
         format="json",
     )
     assert created.status_code == 201, created.content
     person = Person.objects.get(pk=created.json()["id"])
-    updated = client.patch(f"/api/persons/{person.pk}/", {"phone": "13800000000"},
-                           format="json")
+    updated = client.patch(f"/api/persons/{person.pk}/", {"phone": "13800000000"}, format="json")
     assert updated.status_code == 200
     person.refresh_from_db()
     assert person.phone == "13800000000"

@@ -40,17 +40,6 @@ def fast_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-HOUSEHOLD_FORM_BUG = pytest.mark.xfail(
-    reason=(
-        "BUG: HouseholdForm (fupin/registry/forms.py) declares `village` as a CharField but "
-        "keeps 'village' in Meta.fields, so ModelForm._post_clean -> construct_instance "
-        "assigns the code string to the Household.village FK and raises ValueError (500) on "
-        "every POST to /households/new/ and /households/<pk>/edit/"
-    ),
-    strict=True,
-)
-
-
 def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
@@ -140,7 +129,6 @@ def messages_of(response: Any) -> list[str]:
 # --- create ----------------------------------------------------------------------------
 
 
-@HOUSEHOLD_FORM_BUG
 def test_create_household_as_township_operator(township_operator):
     client = client_for(township_operator)
     assert client.get(reverse("household-create")).status_code == 200
@@ -179,7 +167,6 @@ def test_create_household_as_township_operator(township_operator):
     assert "已登记贫困户 FS-NEW-0001" in messages_of(detail)
 
 
-@HOUSEHOLD_FORM_BUG
 def test_create_with_bad_checksum_rerenders_with_error(township_operator):
     good = make_id_number(WULONG, datetime.date(1975, 3, 8), 123)
     bad = good[:17] + ("0" if good[17] != "0" else "1")
@@ -192,7 +179,6 @@ def test_create_with_bad_checksum_rerenders_with_error(township_operator):
     assert counts() == before
 
 
-@HOUSEHOLD_FORM_BUG
 def test_create_in_village_outside_jurisdiction_is_refused(township_operator):
     client = client_for(township_operator)
     before = counts()
@@ -203,7 +189,6 @@ def test_create_in_village_outside_jurisdiction_is_refused(township_operator):
     assert not Household.objects.filter(number="FS-NEW-0001").exists()
 
 
-@HOUSEHOLD_FORM_BUG
 def test_create_with_duplicate_number_is_refused(township_operator, household_factory):
     household_factory(number="FS-DUP-1")
     client = client_for(township_operator)
@@ -218,7 +203,6 @@ def test_create_with_duplicate_number_is_refused(township_operator, household_fa
 # --- edit household --------------------------------------------------------------------
 
 
-@HOUSEHOLD_FORM_BUG
 def test_edit_household_phone_is_audited_and_shown_in_history(township_operator, household_factory):
     household = household_factory(phone="13811112222")
     client = client_for(township_operator)
@@ -243,7 +227,6 @@ def test_edit_household_phone_is_audited_and_shown_in_history(township_operator,
     assert township_operator.username in history
 
 
-@HOUSEHOLD_FORM_BUG
 def test_edit_household_unchanged_writes_no_audit(township_operator, household_factory):
     household = household_factory(phone="13811112222")
     client = client_for(township_operator)
@@ -255,7 +238,6 @@ def test_edit_household_unchanged_writes_no_audit(township_operator, household_f
     assert AuditLog.objects.count() == before
 
 
-@HOUSEHOLD_FORM_BUG
 def test_edit_household_into_village_outside_jurisdiction_is_refused(
     township_operator, household_factory
 ):
@@ -334,15 +316,6 @@ def test_edit_member_blank_id_keeps_number(township_operator, household_factory)
     assert "id_number" not in entry.changes
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the head's edit form offers every relation (fupin/registry/forms.py "
-        "PersonForm.__init__ adds 户主 to the non-head choices) and services.update_person "
-        "never checks that the household keeps a head, so /persons/<head>/edit/ with "
-        "relation=spouse leaves the household with no head"
-    ),
-    strict=True,
-)
 def test_editing_the_head_cannot_leave_household_without_head(township_operator, household_factory):
     household = household_factory(
         members=[{"relation": "spouse", "name": "李秀英", "id_number": new_id()}]
@@ -764,17 +737,6 @@ def import_rows(bad_member_id: str | None = None) -> list[list[Any]]:
     return rows
 
 
-INLINE_JOB_PG_BUG = pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason=(
-        "BUG: fupin/core/jobs.py start().run() calls close_old_connections() first even "
-        "when FUPIN_JOBS_INLINE; inside the request's (test's) transaction Django then closes "
-        "the PostgreSQL connection and the job fails with 'the connection is closed'"
-    ),
-    strict=True,
-)
-
-
 @pytest.fixture
 def job_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
@@ -785,7 +747,6 @@ def upload(client: Client, name: str, content: bytes) -> Any:
     return client.post(reverse("household-import"), {"file": SimpleUploadedFile(name, content)})
 
 
-@INLINE_JOB_PG_BUG
 def test_import_upload_validate_then_confirm(township_operator, job_dir):
     client = client_for(township_operator)
     assert client.get(reverse("household-import")).status_code == 200
@@ -828,7 +789,6 @@ def test_import_upload_validate_then_confirm(township_operator, job_dir):
     assert Person.objects.count() == 3
 
 
-@INLINE_JOB_PG_BUG
 def test_import_bad_row_reported_with_errors_file(township_operator, job_dir):
     good = make_id_number(WULONG, datetime.date(1985, 1, 1), 301)
     bad = good[:17] + ("0" if good[17] != "0" else "1")
@@ -857,7 +817,6 @@ def test_import_bad_row_reported_with_errors_file(township_operator, job_dir):
     assert not Person.objects.filter(name="李一").exists()
 
 
-@INLINE_JOB_PG_BUG
 def test_import_csv_upload(township_operator, job_dir):
     lines = [",".join(IMPORT_HEADER)] + [",".join(map(str, row)) for row in import_rows()]
     client = client_for(township_operator)
@@ -875,7 +834,6 @@ def test_import_rejects_text_file(township_operator, job_dir):
     assert Household.objects.count() == 0
 
 
-@INLINE_JOB_PG_BUG
 def test_import_job_of_another_user_is_hidden(township_operator, county_admin, job_dir):
     response = upload(client_for(township_operator), "a.xlsx", workbook(import_rows()))
     assert client_for(county_admin).get(response["Location"]).status_code == 404

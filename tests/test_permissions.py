@@ -91,9 +91,7 @@ def test_home_counts_only_jurisdiction(data):
     page = _client(data["users"]["inside"]).get(reverse("home"))
     assert page.status_code == 200
     assert page.context["totals"]["households"] == 1
-    assert _client(data["users"]["admin"]).get(reverse("home")).context["totals"][
-        "households"
-    ] == 2
+    assert _client(data["users"]["admin"]).get(reverse("home")).context["totals"]["households"] == 2
     leader_home = _client(data["users"]["wrong_role"]).get(reverse("home"))
     assert leader_home.status_code == 200 and leader_home.context["totals"]["households"] == 2
 
@@ -107,14 +105,18 @@ def test_audit_page_only_for_county_admin(data):
 
 def test_region_options_are_scoped(data):
     url = reverse("region-options")
-    inside = _client(data["users"]["inside"]).get(
-        url, {"field": "village", "village__q": "村"}
-    ).content.decode()
+    inside = (
+        _client(data["users"]["inside"])
+        .get(url, {"field": "village", "village__q": "村"})
+        .content.decode()
+    )
     assert "凤山村" in inside
     assert "三坪村" not in inside  # 芙蓉街道, outside the operator's township
-    admin = _client(data["users"]["admin"]).get(
-        url, {"field": "village", "village__township": "500156002"}
-    ).content.decode()
+    admin = (
+        _client(data["users"]["admin"])
+        .get(url, {"field": "village", "village__township": "500156002"})
+        .content.decode()
+    )
     assert "三坪村" in admin
 
 

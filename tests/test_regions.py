@@ -132,14 +132,6 @@ def test_load_levels_in_separate_runs_links_parents(tmp_path):
     assert Region.objects.get(code="9901").parent_id == "99"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: fupin/regions/loader.py load_files() sets parent_id only for the rows of the "
-        "files being loaded; children loaded earlier without their parent keep "
-        "parent_id=NULL when the parent level is loaded afterwards"
-    ),
-    strict=True,
-)
 def test_load_levels_bottom_up_links_parents(tmp_path):
     for path in reversed(write_files(tmp_path)):  # villages first, provinces last
         load(path)
@@ -175,14 +167,6 @@ def test_bad_header_is_a_command_error(tmp_path, header):
     assert not Region.objects.filter(code="99").exists()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: fupin/regions/loader.py read_rows() reads header[1] without checking the "
-        "header has two columns; a one-column file raises IndexError, which the command "
-        "does not turn into a CommandError"
-    ),
-    strict=True,
-)
 def test_one_column_header_is_a_command_error(tmp_path):
     path = tmp_path / "codes.csv"
     path.write_text("code\n99\n", encoding="utf-8")

@@ -51,7 +51,10 @@ def create_user(
         raise ValidationError({"username": f"用户名 {username} 已存在"})
     user = User(username=username, role=role, region=region, full_name=full_name, phone=phone)
     if password:
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -72,7 +75,10 @@ def set_password(*, acting_user: Any, user: User, password: str) -> None:
     if acting_user is not None and acting_user != user:
         check_permission(acting_user, "accounts.manage_users")
         check_jurisdiction(acting_user, user.region_id)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
-from fupin.accounts.services import create_user
+from fupin.accounts.services import create_user, set_password
 from fupin.regions.models import Region
 
 
@@ -24,6 +26,21 @@ class UserCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.for_user(user).filter(level__lte=5)
         self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page, with the change written (and audited) by the accounts service."""
+
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        set_password(
+            acting_user=self.request.user,
+            user=self.request.user,
+            password=form.cleaned_data["new_password1"],
+        )
+        update_session_auth_hash(self.request, self.request.user)
+        return redirect(self.get_success_url())
 
 
 @login_required

@@ -50,7 +50,8 @@ def start(job: Job, work: Callable[[Job, Progress], dict[str, Any]], *, ip: str 
     """Run `work(job, progress)` as the job's user; its return value becomes job.result."""
 
     def run() -> None:
-        close_old_connections()
+        if not settings.FUPIN_JOBS_INLINE:
+            close_old_connections()
         try:
             Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
             with acting_as(job.user, ip=ip, source="web"):

@@ -10,6 +10,7 @@ import csv
 import gzip
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -35,7 +36,11 @@ def read_rows(path: Path) -> Iterable[tuple[str, str]]:
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
-        if not header or header[0].strip().lower() != "code" or "name" not in header[1].lower():
+        if (
+            len(header or []) < 2
+            or header[0].strip().lower() != "code"
+            or "name" not in header[1].lower()
+        ):
             raise ValueError(f"{path.name}: 首行应为 code,name,…（国家统计局区划代码格式）")
         for row in reader:
             if len(row) >= 2 and row[0].strip():
@@ -93,6 +98,17 @@ def load_files(
                 cursor.executemany(sql, chunk)
                 if progress:
                     progress(len(chunk))
+        _link_orphans(cursor, table)
     if progress:
         progress(len(rows) - len(inserts) - len(updates))
     return len(rows)
+
+
+def _link_orphans(cursor: Any, table: str) -> None:
+    """Give parents to rows loaded before their parent's file (e.g. villages first)."""
+    for length, parent_length in ((4, 2), (6, 4), (9, 6), (12, 9)):
+        cursor.execute(
+            f"UPDATE {table} SET parent_id = SUBSTR(code, 1, {parent_length}) "
+            f"WHERE parent_id IS NULL AND LENGTH(code) = {length} "
+            f"AND SUBSTR(code, 1, {parent_length}) IN (SELECT code FROM {table})"
+        )

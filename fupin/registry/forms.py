@@ -35,7 +35,6 @@ class HouseholdForm(forms.ModelForm):
         model = Household
         fields = [
             "number",
-            "village",
             "household_type",
             "status",
             "identified_year",
@@ -95,17 +94,13 @@ class PersonForm(forms.ModelForm):
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = f"当前：{self.instance.masked_id}（不修改请留空）"
             self.initial["id_number"] = ""
+        # The head is changed with 设为户主 on another member, never by editing relations.
+        is_head = head or self.instance.relation == c.Relation.HEAD
+        self.fields["relation"].choices = [
+            choice for choice in c.Relation.choices if (choice[0] == c.Relation.HEAD) == is_head
+        ]
         if head:
-            self.fields["relation"].choices = [(c.Relation.HEAD, c.Relation.HEAD.label)]
             self.initial["relation"] = c.Relation.HEAD
-        else:
-            self.fields["relation"].choices = [
-                choice for choice in c.Relation.choices if choice[0] != c.Relation.HEAD
-            ] + (
-                [(c.Relation.HEAD, c.Relation.HEAD.label)]
-                if self.instance.relation == "head"
-                else []
-            )
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data.get("id_number") or ""

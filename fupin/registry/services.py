@@ -207,14 +207,20 @@ def add_member(*, acting_user: Any, household: Household, data: dict[str, Any]) 
 
 
 @transaction.atomic
-def update_person(*, acting_user: Any, person: Person, data: dict[str, Any]) -> Person:
-    """Change a member; switching the head is done by updating both people in one call
-    order (old head first to another relation, then the new head)."""
+def update_person(
+    *, acting_user: Any, person: Person, data: dict[str, Any], _changing_head: bool = False
+) -> Person:
+    """Change a member. The head is only changed through `change_head`, so that a
+    household never ends up without one."""
     check_permission(acting_user, "registry.change_person")
     person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
     check_jurisdiction(acting_user, person.household.village_id)
     before = audit.snapshot(person)
     values = prepare_person_fields(data)
+    new_relation = values.get("relation", person.relation)
+    head_involved = c.Relation.HEAD in (person.relation, new_relation)
+    if new_relation != person.relation and head_involved and not _changing_head:
+        raise ValidationError({"relation": "更换户主请在新户主的成员页面使用“设为户主”"})
     if "id_number" in values and values["id_number"] != person.id_number:
         _check_id_free(values["id_number"], exclude_pk=person.pk)
     for key, value in values.items():
@@ -249,8 +255,18 @@ def change_head(
         raise ValidationError({"relation": "原户主需改为其他关系"})
     old = household.members.filter(relation=c.Relation.HEAD, removed_on__isnull=True).first()
     if old is not None and old.pk != new_head.pk:
-        update_person(acting_user=acting_user, person=old, data={"relation": old_head_relation})
-    update_person(acting_user=acting_user, person=new_head, data={"relation": c.Relation.HEAD})
+        update_person(
+            acting_user=acting_user,
+            person=old,
+            data={"relation": old_head_relation},
+            _changing_head=True,
+        )
+    update_person(
+        acting_user=acting_user,
+        person=new_head,
+        data={"relation": c.Relation.HEAD},
+        _changing_head=True,
+    )
     _check_full_household(household)
 
 

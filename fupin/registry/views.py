@@ -87,6 +87,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "page_size": size,
         "ordering": params.get("ordering", ""),
         "columns": LIST_COLUMNS,
+        # Export posts the current filter; a search by full ID (one household) has no export,
+        # so the number is not echoed back into the page.
+        "export_params": None
+        if looks_like_id_number(params.get("q", ""))
+        else [(k, v) for k, v in params.items() if k not in ("page", "page_size")],
         "region_picker": RegionPicker(user=request.user, allow_township=True).render(
             "region", params.get("region", ""), attrs={"id": "id_region"}
         ),

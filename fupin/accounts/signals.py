@@ -33,11 +33,17 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    from fupin.accounts.models import User
+
+    username = str(credentials.get("username", ""))[:150]
+    # Filed under the account's region so that its county admin sees the attempts.
+    region = User.objects.filter(username=username).values_list("region_id", flat=True).first()
     with acting_as(None, ip=_ip(request), source="web"):
         audit.record(
             AuditLog.Action.LOGIN_FAILED,
             object_type="accounts.user",
-            object_repr=str(credentials.get("username", ""))[:150],
+            object_repr=username,
+            region_code=region or "",
         )
 
 

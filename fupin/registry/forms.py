@@ -127,7 +127,7 @@ class RemoveMemberForm(forms.Form):
     on = forms.DateField(
         label="移除日期",
         initial=datetime.date.today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -84,6 +84,7 @@ def test_wrong_password_is_audited_as_failed(client, township_operator):
     assert entry.object_repr == township_operator.username
     assert entry.user_id is None
     assert entry.ip == "127.0.0.1"
+    assert entry.region_code == township_operator.region_id  # seen by the county admin
     assert not AuditLog.objects.filter(action=AuditLog.Action.LOGIN).exists()
 
 

@@ -847,3 +847,23 @@ def test_import_template_download(township_operator):
     header = [cell.value for cell in next(book.worksheets[0].iter_rows(max_row=1))]
     for name in IMPORT_HEADER:
         assert name in header
+
+
+def test_income_recorded_and_corrected_with_audit(household_factory, township_operator):
+    household = household_factory()
+    client = client_for(township_operator)
+    url = reverse("household-income", kwargs={"pk": household.pk})
+    assert client.post(url, {"year": 2020, "per_capita_net": "8000.50"}).status_code == 302
+    assert client.post(url, {"year": 2020, "per_capita_net": "8100"}).status_code == 302
+    income = household.incomes.get()
+    assert str(income.per_capita_net) == "8100.00"
+    entries = AuditLog.objects.filter(object_type="registry.householdincome")
+    assert [e.action for e in entries.order_by("id")] == ["create", "update"]
+    bad = client.post(url, {"year": 1999, "per_capita_net": "1"})
+    assert bad.status_code == 200 and "年度应在" in bad.content.decode()
+
+
+def test_income_outside_jurisdiction_is_404(household_factory, other_township_operator):
+    household = household_factory()
+    url = reverse("household-income", kwargs={"pk": household.pk})
+    assert client_for(other_township_operator).get(url).status_code == 404

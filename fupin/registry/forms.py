@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from fupin.regions.widgets import RegionPicker
 from fupin.registry import choices as c
 from fupin.registry.idnumbers import IdNumberError, normalise_id_number
-from fupin.registry.models import Household, Person
+from fupin.registry.models import Household, HouseholdIncome, Person
 
 
 def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -120,6 +120,30 @@ class PersonForm(forms.ModelForm):
         if not data.get("id_number"):
             data.pop("id_number", None)
         return data
+
+
+class IncomeForm(forms.ModelForm):
+    class Meta:
+        model = HouseholdIncome
+        fields = [
+            "year",
+            "per_capita_net",
+            "wage",
+            "operating",
+            "property_income",
+            "transfer",
+            "production_cost",
+        ]
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not 2013 <= year <= datetime.date.today().year:
+            raise ValidationError("年度应在 2013 年至今年之间")
+        return year
+
+    def validate_unique(self) -> None:
+        # A second entry for a year corrects the first (the service updates it).
+        pass
 
 
 class RemoveMemberForm(forms.Form):

@@ -170,17 +170,25 @@ def update_household(*, acting_user: Any, household: Household, data: dict[str, 
 def set_income(
     *, acting_user: Any, household: Household, year: int, per_capita_net: Any, **parts: Any
 ) -> HouseholdIncome:
+    """Record (or correct) a year's per-capita net income and its parts."""
     check_permission(acting_user, "registry.change_household")
     check_jurisdiction(acting_user, household.village_id)
+    existing = HouseholdIncome.objects.filter(household=household, year=year).first()
+    before = audit.snapshot(existing) if existing else {}
     income, created = HouseholdIncome.objects.update_or_create(
         household=household, year=year, defaults={"per_capita_net": per_capita_net, **parts}
     )
-    audit.record(
-        AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE,
-        household,
-        changes={f"income_{year}": str(per_capita_net)},
-        context_key=household_context(household.pk),
-    )
+    changes = audit.diff(before, audit.snapshot(income))
+    changes.pop("id", None)
+    if changes:
+        audit.record(
+            AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE,
+            income,
+            changes=changes,
+            region_code=household.village_id,
+            context_key=household_context(household.pk),
+            message=f"{year} 年人均纯收入",
+        )
     return income
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("households/new/", views.household_create, name="household-create"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/income/", views.income_set, name="household-income"),
     path("households/<int:pk>/members/new/", views.member_add, name="member-add"),
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),

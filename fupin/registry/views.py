@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fupin.core.models import AuditLog
@@ -20,6 +21,7 @@ from fupin.registry import services
 from fupin.registry.filters import HouseholdFilter, with_list_columns
 from fupin.registry.forms import (
     HouseholdForm,
+    IncomeForm,
     MakeHeadForm,
     MoveMemberForm,
     PersonForm,
@@ -180,6 +182,31 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已保存")
             return redirect("household-detail", pk=pk)
     return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+@permission_required("registry.change_household", raise_exception=True)
+def income_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record or correct a year's per-capita net income (the form is on the detail page)."""
+    household = _household(request, pk)
+    form = IncomeForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        done = _write(
+            request,
+            form,
+            lambda: services.set_income(
+                acting_user=request.user,
+                household=household,
+                year=data.pop("year"),
+                per_capita_net=data.pop("per_capita_net"),
+                **data,
+            ),
+        )
+        if done:
+            messages.success(request, "已保存收入")
+            return redirect("household-detail", pk=pk)
+    return render(request, "registry/income_form.html", {"form": form, "household": household})
 
 
 @login_required

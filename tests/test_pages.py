@@ -867,3 +867,12 @@ def test_income_outside_jurisdiction_is_404(household_factory, other_township_op
     household = household_factory()
     url = reverse("household-income", kwargs={"pk": household.pk})
     assert client_for(other_township_operator).get(url).status_code == 404
+
+
+def test_chinese_by_default_english_on_request(township_operator):
+    client = client_for(township_operator)
+    page = client.get(reverse("household-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登记新户" in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/households/"})
+    english = client.get(reverse("household-list")).content.decode()
+    assert "Households" in english and "登记新户" not in english

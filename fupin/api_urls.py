@@ -1,8 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
+from fupin.employment import laborer_api, measure_api
 from fupin.registry.api import HouseholdViewSet, PersonViewSet
 
 router = DefaultRouter()
 router.register("households", HouseholdViewSet, basename="api-household")
 router.register("persons", PersonViewSet, basename="api-person")
+laborer_api.register(router)
+measure_api.register(router)
 urlpatterns = router.urls

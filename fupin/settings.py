@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fupin.regions",
     "fupin.accounts",
     "fupin.registry",
+    "fupin.employment",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,12 @@ SPECTACULAR_SETTINGS = {
 FUPIN_ID_MASK_HEAD = env_int("FUPIN_ID_MASK_HEAD", 6)
 FUPIN_ID_MASK_TAIL = env_int("FUPIN_ID_MASK_TAIL", 4)
 FUPIN_IMPORT_BATCH_HOUSEHOLDS = env_int("FUPIN_IMPORT_BATCH_HOUSEHOLDS", 2000)
+# Who is a poor laborer: working age and able to work (issue #3); verification interval.
+FUPIN_LABORER_AGE_MIN = env_int("FUPIN_LABORER_AGE_MIN", 16)
+FUPIN_LABORER_AGE_MAX = env_int("FUPIN_LABORER_AGE_MAX", 60)
+FUPIN_PUBLIC_WELFARE_AGE_MIN = env_int("FUPIN_PUBLIC_WELFARE_AGE_MIN", 16)
+FUPIN_PUBLIC_WELFARE_AGE_MAX = env_int("FUPIN_PUBLIC_WELFARE_AGE_MAX", 70)
+FUPIN_VERIFY_EVERY_DAYS = env_int("FUPIN_VERIFY_EVERY_DAYS", 31)
 
 LOGGING = {
     "version": 1,

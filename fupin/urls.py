@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("regions/", include("fupin.regions.urls")),
     path("", include("fupin.registry.urls")),
+    path("", include("fupin.employment.urls")),
     path("audit/", core_views.audit_log, name="audit-log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("fupin.api_urls")),

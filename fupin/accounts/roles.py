@@ -24,18 +24,58 @@ REGISTRY_WRITE = [
     "registry.export_households",
 ]
 
+EMPLOYMENT_MODELS = [
+    "employmentrecord",
+    "needs",
+    "service",
+    "verification",
+    "employer",
+    "jobposting",
+    "recruitmentevent",
+    "workshop",
+    "publicwelfarepost",
+    "placement",
+    "startup",
+    "loan",
+    "trainingclass",
+    "enrollment",
+    "exportbatch",
+    "exportparticipant",
+]
+EMPLOYMENT_READ = [f"employment.view_{m}" for m in EMPLOYMENT_MODELS]
+EMPLOYMENT_WRITE = [f"employment.{a}_{m}" for m in EMPLOYMENT_MODELS for a in ("add", "change")]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COUNTY_ADMIN: [
         *REGISTRY_READ,
         *REGISTRY_WRITE,
+        *EMPLOYMENT_READ,
+        *EMPLOYMENT_WRITE,
         "registry.view_full_id",
         "accounts.manage_users",
         "core.view_auditlog",
         "core.view_figures",
     ],
-    Role.TOWNSHIP_OPERATOR: [*REGISTRY_READ, *REGISTRY_WRITE, "core.view_figures"],
-    Role.VILLAGE_CLERK: [*REGISTRY_READ, *REGISTRY_WRITE, "core.view_figures"],
-    Role.SUPERVISOR: [*REGISTRY_READ, "registry.export_households", "core.view_figures"],
+    Role.TOWNSHIP_OPERATOR: [
+        *REGISTRY_READ,
+        *REGISTRY_WRITE,
+        *EMPLOYMENT_READ,
+        *EMPLOYMENT_WRITE,
+        "core.view_figures",
+    ],
+    Role.VILLAGE_CLERK: [
+        *REGISTRY_READ,
+        *REGISTRY_WRITE,
+        *EMPLOYMENT_READ,
+        *EMPLOYMENT_WRITE,
+        "core.view_figures",
+    ],
+    Role.SUPERVISOR: [
+        *REGISTRY_READ,
+        *EMPLOYMENT_READ,
+        "registry.export_households",
+        "core.view_figures",
+    ],
     Role.LEADER: ["core.view_figures"],
 }
 

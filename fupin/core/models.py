@@ -37,6 +37,23 @@ class ScopedQuerySet(models.QuerySet):
         return self.in_region(code)
 
 
+class DistrictWideQuerySet(ScopedQuerySet):
+    """Employers and job postings: everyone in a district sees the whole district's, plus
+    those of partner regions outside the province (劳务协作)."""
+
+    def for_user(self, user: Any) -> ScopedQuerySet:
+        code = jurisdiction_code(user)
+        if code is None:
+            return self.none()
+        if not code:
+            return self
+        field = self.model.scope_field
+        return self.filter(
+            models.Q(**{f"{field}__startswith": code[:6]})
+            | ~models.Q(**{f"{field}__startswith": code[:2]})
+        )
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

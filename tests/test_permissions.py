@@ -151,3 +151,9 @@ def test_api_matrix(data, name, key):
             row.get("village_code", "500156002").startswith("500156002")
             for row in outside.json()["results"]
         )
+
+
+def test_region_picker_for_village_clerk_shows_their_village(data, village_clerk):
+    page = _client(village_clerk).get(reverse("household-list")).content.decode()
+    assert "凤山街道" in page and "凤山村" in page
+    assert "芙蓉街道" not in page

@@ -34,6 +34,10 @@ class RegionPicker(forms.Widget):
         code = str(value or "")
         scoped = Region.objects.for_user(self.user)
         townships = list(scoped.filter(level=Region.Level.TOWNSHIP))
+        own = getattr(self.user, "region", None)
+        if not townships and own is not None and own.level == Region.Level.VILLAGE:
+            # A village clerk's jurisdiction is one village: show it, under its township.
+            townships = [own.parent] if own.parent_id else []
         township_code = code[:9] if len(code) >= 9 else ""
         if not township_code and len(townships) == 1:
             township_code = townships[0].code

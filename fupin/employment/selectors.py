@@ -65,3 +65,18 @@ def with_state(queryset: QuerySet[Person], as_of: datetime.date | None = None) -
 def transferred_condition(prefix: str = "") -> Q:
     """转移就业: employed in non-farm work."""
     return Q(**{f"{prefix}status": "employed"}) & ~Q(**{f"{prefix}form": "farming"})
+
+
+def tier_between(home_code: str, dest_code: str) -> str:
+    """Location tier (choices.LocationTier) of work at `dest_code` for a person living in
+    `home_code`, by region-code prefix: same township, county, province, or beyond."""
+    from fupin.employment.choices import LocationTier
+
+    home, dest = str(home_code or ""), str(dest_code or "")
+    if len(dest) >= 9 and home[:9] == dest[:9]:
+        return LocationTier.IN_TOWNSHIP
+    if len(dest) >= 6 and home[:6] == dest[:6]:
+        return LocationTier.IN_COUNTY
+    if dest and home[:2] == dest[:2]:
+        return LocationTier.IN_PROVINCE
+    return LocationTier.OUT_OF_PROVINCE

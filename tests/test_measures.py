@@ -570,3 +570,14 @@ def test_workshop_api_counts_employed(world, household_factory, township_operato
         )
     body = api(township_operator).get("/api/workshops/", {"region": "500156"}).json()
     assert body["results"][0]["employed"] == 2
+
+
+def test_placement_end_via_api(world, township_operator, other_township_operator):
+    url = f"/api/placements/{world['placement'].pk}/end/"
+    assert api(other_township_operator).post(url, {}, format="json").status_code == 404
+    missing = api(township_operator).post(url, {"end": "2024-12-31"}, format="json")
+    assert missing.status_code == 400
+    done = api(township_operator).post(url, {"end": "2024-12-31", "reason": "辞职"}, format="json")
+    assert done.status_code == 200 and done.json()["end"] == "2024-12-31"
+    again = api(township_operator).post(url, {"end": "2025-01-31", "reason": "辞职"}, format="json")
+    assert again.status_code == 400 and "已于" in again.content.decode()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -191,8 +192,12 @@ class ObjectList(ResourceView):
         context = {
             "resource": res,
             "filter": filterset,
+            # Id filters (e.g. ?employer=3) serve links and the API, not the filter bar.
             "filter_fields": [
-                f for f in filterset.form if f.name not in ("region", "q", "ordering")
+                f
+                for f in filterset.form
+                if f.name not in ("region", "q", "ordering")
+                and not isinstance(filterset.filters[f.name], django_filters.NumberFilter)
             ],
             "page": page,
             "rows": rows,

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from fupin.core.api import ScopedViewSet, service_errors
 from fupin.core.generic import masked
@@ -168,7 +172,35 @@ WorkshopViewSet = viewset(
 PublicWelfarePostViewSet = viewset(
     m.PublicWelfarePost, f.PublicWelfarePostFilter, s.save_public_welfare_post
 )
-PlacementViewSet = viewset(m.Placement, f.PlacementFilter, _place, PlacementSerializer, ("person",))
+
+
+class EndPlacementSerializer(serializers.Serializer):
+    end = serializers.DateField(label="离岗日期")
+    reason = serializers.CharField(label="离岗原因", max_length=200)
+
+
+class PlacementViewSet(
+    viewset(m.Placement, f.PlacementFilter, _place, PlacementSerializer, ("person",))
+):
+    """公益性岗位安置. Filters: region, active (true: on the post now), post, q.
+    Create = place a person on a post; POST …/end/ = 离岗."""
+
+    @extend_schema(request=EndPlacementSerializer, responses=PlacementSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: Any = None) -> Response:
+        placement = self.get_object()
+        body = EndPlacementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            placement = s.end_placement(
+                acting_user=request.user,
+                placement=placement,
+                end=body.validated_data["end"],
+                reason=body.validated_data["reason"],
+            )
+        return Response(self.get_serializer(placement).data)
+
+
 StartupViewSet = viewset(m.Startup, f.StartupFilter, s.save_startup, StartupSerializer, ("person",))
 LoanViewSet = viewset(m.Loan, f.LoanFilter, s.save_loan)
 TrainingClassViewSet = viewset(m.TrainingClass, f.TrainingClassFilter, s.save_training_class)

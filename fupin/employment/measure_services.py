@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
@@ -255,6 +255,8 @@ def save_workshop(
         _dates_in_order(
             workshop.recognized_on, workshop.revoked_on, "revoked_on", "撤销日期不能早于认定日期"
         )
+        if workshop.revoked_on and not (workshop.revocation_reason or "").strip():
+            raise ValidationError({"revocation_reason": "撤销认定须填写撤销原因"})
 
     return _save(
         acting_user, Workshop, instance, data, validate, message="" if instance else "认定扶贫车间"
@@ -363,7 +365,11 @@ def place_on_post(
         raise ValidationError(
             {"person": f"公益性岗位人员年龄须在 {low}–{high} 周岁之间（上岗时 {age} 周岁）"}
         )
-    placement = Placement.objects.create(post=post, person=person, start=start)
+    try:
+        with transaction.atomic():
+            placement = Placement.objects.create(post=post, person=person, start=start)
+    except IntegrityError as exc:  # the one_holder_per_post constraint, should a race slip by
+        raise ValidationError({"post": "该岗位已有在岗人员，须先办理离岗才能安置新人员"}) from exc
     _audit_person_record(
         AuditLog.Action.CREATE,
         placement,

@@ -9,6 +9,13 @@ bulk system write with ONE audit entry, not ``register_household`` per household
 Calibration (domain.md §2, §9): 26 townships / 214 villages, ~3.3 people a household,
 ID address codes 512326 / 500232 / 500156 by birth date, Wulong's ethnic mix (汉族,
 土家族, 苗族, 仡佬族), most households identified in 2014 and exited by 2020.
+
+Reference date: everything is "as of 2020-12-31" (REFERENCE_DATE): ages, and so who is a
+poor laborer (selectors.laborers(REFERENCE_DATE)). ``township_laborers`` pins the number of
+poor laborers of a township exactly — the published 1,187 of 凤山街道 (500156001), an urban
+street with fewer poor households than the rural townships: it gets about target / 2
+households, and its last households are drawn until the count is exact (a drawn household
+that would overshoot, or leave too many for the slots left, is discarded and redrawn).
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from __future__ import annotations
 import datetime
 import itertools
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from faker import Faker
 
@@ -35,6 +43,10 @@ WULONG = "500156"
 DEFAULT_SEED = 2020
 DEFAULT_HOUSEHOLDS = 18_000
 REFERENCE_DATE = datetime.date(2020, 12, 31)  # ages are taken here, never at today()
+FENGSHAN = "500156001"  # 凤山街道
+FENGSHAN_LABORERS = 1_187  # published: 凤山街道's poor laborers in 2020 (domain.md §9)
+LABORERS_PER_HOUSEHOLD = 2.0  # what the generator gives on average (measured)
+MAX_LABORERS_PER_SLOT = 3  # pinned townships: keep on track with at most this per household
 INCOME_YEAR = 2020
 CHUNK = 1000  # households built and written per round
 BATCH = 500  # bulk_create batch size (Django lowers it further on SQLite)
@@ -580,6 +592,42 @@ def allocate(weights: list[float], total: int) -> list[int]:
     return counts
 
 
+def laborer_count(members: list[dict[str, Any]]) -> int:
+    """Poor laborers among a plan's members on REFERENCE_DATE (as selectors.laborers)."""
+    low, high = settings.FUPIN_LABORER_AGE_MIN, settings.FUPIN_LABORER_AGE_MAX
+    unable = (c.LaborAbility.LOST, c.LaborAbility.NONE)
+    return sum(
+        low <= REFERENCE_DATE.year - m["birth_date"].year <= high
+        and m["labor_ability"] not in unable
+        for m in members
+    )
+
+
+def _village_counts(
+    villages: list[Village], weights: list[float], households: int, pinned: Mapping[str, int]
+) -> list[int]:
+    """Households per village: pinned townships get about target / LABORERS_PER_HOUSEHOLD
+    (at least target / MAX_LABORERS_PER_SLOT, so the target stays reachable)."""
+    if not pinned:
+        return allocate(weights, households)
+    counts = [0] * len(villages)
+    rest = list(range(len(villages)))
+    for township, target in sorted(pinned.items()):
+        index = [i for i, v in enumerate(villages) if v.code.startswith(township)]
+        if not index:
+            raise ValueError(f"乡镇 {township} 没有村（社区）")
+        wanted = max(round(target / LABORERS_PER_HOUSEHOLD), -(-target // MAX_LABORERS_PER_SLOT))
+        for i, n in zip(index, allocate([weights[i] for i in index], wanted), strict=True):
+            counts[i] = n
+        rest = [i for i in rest if i not in set(index)]
+    left = households - sum(counts)
+    if left < 0 or (left and not rest):
+        raise ValueError("户数太少，无法达到指定的乡镇劳动力人数")
+    for i, n in zip(rest, allocate([weights[i] for i in rest], left), strict=True):
+        counts[i] = n
+    return counts
+
+
 def build_households(
     villages: list[Village],
     *,
@@ -587,22 +635,33 @@ def build_households(
     households: int = DEFAULT_HOUSEHOLDS,
     used_ids: Iterable[str] = (),
     used_numbers: Iterable[str] = (),
+    township_laborers: Mapping[str, int] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Household plans {"household", "members", "income"} — plain dicts, nothing saved.
 
     `villages` as from ``demo_villages``; `used_ids` / `used_numbers` are avoided (existing rows).
+    `township_laborers` {township code: poor laborers} pins those townships' laborer counts
+    exactly (on REFERENCE_DATE); the total number of households stays `households`.
     """
     if not villages:
         raise ValueError("没有可用的村（社区）：请先加载区划（fupin regions load）")
+    pinned = dict(township_laborers or {})
     b = _Builder(seed, used_ids, used_numbers)
     rng = b.rng
     # Villages (村) are bigger than communities (社区), and no two are alike.
     weights = [rng.uniform(0.6, 1.4) * (0.3 if "社区" in v.name else 1.0) for v in villages]
-    counts = allocate(weights, households)
+    counts = _village_counts(villages, weights, households, pinned)
+    # Pinned townships: laborers still to place and household slots left, per township.
+    remaining = dict(pinned)
+    slots = {
+        t: sum(n for v, n in zip(villages, counts, strict=True) if v.code.startswith(t))
+        for t in pinned
+    }
     for village, count in zip(villages, counts, strict=True):
         if not count:
             continue
         code, mix = village.code, b.mixes[_mix_for(village.township)]
+        township = next((t for t in pinned if code.startswith(t)), None)
         helpers = [(b.cadre_name(), b.phone()) for _ in range(max(1, -(-count // 8)))]
         seq = 0
         for _ in range(count):
@@ -611,7 +670,33 @@ def build_households(
                 seq += 1
             number = f"{code}{seq:04d}"
             b.used_numbers.add(number)
-            yield b.household(number, code, mix, helpers[rng.randrange(len(helpers))])
+            helper = helpers[rng.randrange(len(helpers))]
+            plan = b.household(number, code, mix, helper)
+            if township is not None:
+                plan = _fit(b, plan, number, code, mix, helper, remaining, slots, township)
+            yield plan
+
+
+def _fit(
+    b: _Builder,
+    plan: dict[str, Any],
+    number: str,
+    code: str,
+    mix: Any,
+    helper: tuple[str, str],
+    remaining: dict[str, int],
+    slots: dict[str, int],
+    township: str,
+) -> dict[str, Any]:
+    """Redraw a pinned township's household until its laborers keep the target reachable."""
+    for _ in range(10_000):
+        n = laborer_count(plan["members"])
+        left, after = remaining[township] - n, slots[township] - 1
+        if 0 <= left <= after * MAX_LABORERS_PER_SLOT:
+            remaining[township], slots[township] = left, after
+            return plan
+        plan = b.household(number, code, mix, helper)
+    raise RuntimeError(f"无法使乡镇 {township} 的劳动力人数恰好为目标值")
 
 
 def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -646,8 +731,11 @@ def generate_demo_district(
     seed: int = DEFAULT_SEED,
     households: int = DEFAULT_HOUSEHOLDS,
     progress: Callable[[int], None] | None = None,
+    township_laborers: Mapping[str, int] | None = None,
 ) -> dict[str, int]:
     """Generate and save the Wulong demo district; `progress(n)` after each n households.
+
+    `township_laborers` as in ``build_households`` (the command pins 凤山街道 to 1,187).
 
     Returns {"households", "persons", "incomes"}. One transaction, one audit entry.
     """
@@ -668,6 +756,7 @@ def generate_demo_district(
             households=households,
             used_ids=used_ids,
             used_numbers=list(used_numbers),
+            township_laborers=township_laborers,
         )
         done = persons = 0
         for chunk in _chunks(plans, CHUNK):

@@ -1,5 +1,9 @@
-"""`fupin demo`: migrate, load the regions, generate the Wulong demo district, create the
-demo logins. Running it again only prints the logins."""
+"""`fupin demo`: migrate, load the regions, generate the Wulong demo district and its
+employment-assistance data, create the demo logins. Running it again only prints the logins.
+
+All data is as of the reference date 2020-12-31 (ages, who is a poor laborer, employment
+states): with the default 18,000 households Wulong then counts the published 2020 figures
+(domain.md §9, see fupin.employment.demo); a smaller --households scales them down."""
 
 from __future__ import annotations
 
@@ -17,9 +21,18 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.accounts.services import create_user
 from fupin.core.context import acting_as
+from fupin.employment.demo import Figures, generate_employment
+from fupin.employment.models import EmploymentRecord
 from fupin.regions.loader import bundled_files, load_files
 from fupin.regions.models import Region
-from fupin.registry.demo import DEFAULT_HOUSEHOLDS, DEFAULT_SEED, WULONG, generate_demo_district
+from fupin.registry.demo import (
+    DEFAULT_HOUSEHOLDS,
+    DEFAULT_SEED,
+    FENGSHAN,
+    REFERENCE_DATE,
+    WULONG,
+    generate_demo_district,
+)
 from fupin.registry.models import Household
 
 DEMO_PASSWORD = "Fupin@2026"
@@ -74,6 +87,8 @@ class Command(BaseCommand):
         seconds = round(time.perf_counter() - started, 2)
         if opts["json"]:
             result = {**counts, "seconds": seconds, "users": len(created)}
+            result.pop("figures", None)
+            result["reference_date"] = REFERENCE_DATE.isoformat()
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         if counts["households"]:
@@ -81,6 +96,13 @@ class Command(BaseCommand):
                 f"已生成武隆区演示数据：{counts['households']:,} 户，"
                 f"{counts['persons']:,} 人，用时 {seconds} 秒"
             )
+        if counts.get("laborers"):
+            self.stdout.write(
+                f"已生成就业帮扶演示数据（数据截至 {REFERENCE_DATE:%Y年%m月%d日}，"
+                f"年龄与就业状态均按该日计算）：{counts['laborers']:,} 名贫困劳动力，"
+                f"{counts['records']:,} 条就业记录"
+            )
+            self.stdout.write(self._figures(counts["figures"]))
         if created:
             self.stdout.write(f"已创建演示账号：{'、'.join(created)}")
         self.stdout.write("")
@@ -88,12 +110,16 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"启动服务（fupin runserver）后打开 {DEMO_URL} 登录")
 
-    def _generate(self, opts: dict[str, Any]) -> dict[str, int]:
+    def _generate(self, opts: dict[str, Any]) -> dict[str, Any]:
         existing = Household.objects.in_region(WULONG).count()
+        figures = Figures.for_households(existing or opts["households"])
         if existing:
             if not opts["json"]:
                 self.stdout.write(f"演示数据已存在（武隆区 {existing:,} 户），跳过生成")
-            return {"households": 0, "persons": 0}
+            counts: dict[str, Any] = {"households": 0, "persons": 0}
+            if not EmploymentRecord.objects.in_region(WULONG).exists():
+                counts.update(self._employment(figures, opts))
+            return counts
         bar = tqdm(
             total=opts["households"],
             desc="生成演示数据",
@@ -103,11 +129,48 @@ class Command(BaseCommand):
         )
         try:
             counts = generate_demo_district(
-                seed=opts["seed"], households=opts["households"], progress=bar.update
+                seed=opts["seed"],
+                households=opts["households"],
+                progress=bar.update,
+                township_laborers={FENGSHAN: figures.fengshan_laborers},
             )
         finally:
             bar.close()
-        return {"households": counts["households"], "persons": counts["persons"]}
+        return {
+            "households": counts["households"],
+            "persons": counts["persons"],
+            **self._employment(figures, opts),
+        }
+
+    def _employment(self, figures: Figures, opts: dict[str, Any]) -> dict[str, Any]:
+        counts = generate_employment(figures, seed=opts["seed"])
+        return {
+            "laborers": counts["laborers"],
+            "records": counts["records"],
+            "figures": figures,
+        }
+
+    def _figures(self, f: Figures) -> str:
+        rows = [
+            ["转移就业贫困劳动力", f"{f.transferred:,} 人"],
+            [
+                "认定扶贫车间（未撤销）",
+                f"{f.workshops} 个，吸纳贫困劳动力 {f.workshop_laborers} 人",
+            ],
+            ["公益性岗位在岗", f"{f.public_welfare:,} 人"],
+            ["创业担保贷款（已放款）", f"{f.loans_total / 10_000:,.0f} 万元"],
+            ["招聘活动", f"{f.events} 次，提供岗位 {f.posts_offered:,} 个"],
+            ["凤山街道贫困劳动力", f"{f.fengshan_laborers:,} 人"],
+            [
+                "凤山街道公益性岗位",
+                f"开发 {f.fengshan_posts} 个，安置建卡贫困户 {f.fengshan_placed} 人",
+            ],
+            ["凤山街道就业适应性培训", f"{f.fengshan_adaptive} 人"],
+            ["凤山街道在山东务工", f"{f.fengshan_shandong} 人"],
+        ]
+        return "演示数据对应的统计口径（截至 2020-12-31）：\n" + format_table(
+            ["指标", "数值"], rows
+        )
 
     def _users(self) -> list[str]:
         created = []

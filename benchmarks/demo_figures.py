@@ -1,0 +1,75 @@
+"""The published 2020 figures of Wulong (domain.md §9), counted by the system on the demo.
+
+Usage: .venv/bin/python benchmarks/demo_figures.py [--existing]
+Builds the full demo (`fupin demo`, 18,000 households) in a temporary SQLite database —
+or, with --existing, counts in the database of FUPIN_VAR_DIR / DATABASE_URL as it is —
+then counts every figure through the ORM and the employment selectors as of the reference
+date 2020-12-31, prints it next to its target and exits 1 if any differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--existing", action="store_true", help="count in the existing database")
+    args = parser.parse_args()
+    if not args.existing and "DATABASE_URL" not in os.environ:
+        os.environ["FUPIN_VAR_DIR"] = tempfile.mkdtemp(prefix="fupin-figures-")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from fupin.employment.demo import count_figures
+    from fupin.registry.demo import FENGSHAN, REFERENCE_DATE, WULONG
+
+    if not args.existing:
+        started = time.perf_counter()
+        call_command("demo", "--json", stdout=open(os.devnull, "w"))
+        print(f"demo built in {time.perf_counter() - started:.1f} s")
+
+    day = REFERENCE_DATE
+    n = count_figures(day)
+    rows = [
+        ("转移就业贫困劳动力", n["transferred"], 17_410, "=="),
+        ("扶贫车间（已认定、未撤销）", n["workshops"], 12, "=="),
+        ("扶贫车间吸纳贫困劳动力", n["workshop_laborers"], 101, "=="),
+        ("公益性岗位在岗人数", n["public_welfare"], 2_879, "=="),
+        ("  其中有对应就业记录", n["public_welfare_matched"], 2_879, "=="),
+        ("创业担保贷款（元，已放款）", n["loans_total"], 7_950_000, "=="),
+        ("招聘活动（2020年）", n["events"], 16, "=="),
+        ("招聘活动提供岗位", n["posts_offered"], 9_000, ">"),
+        ("  活动岗位背后的招聘人数", n["postings_openings"], 9_000, ">"),
+        ("  用人单位信用代码有效", n["valid_credit_codes"], n["employers"], "=="),
+        ("凤山街道贫困劳动力", n["fengshan_laborers"], 1_187, "=="),
+        ("凤山街道开发公益性岗位", n["fengshan_posts"], 241, "=="),
+        ("凤山街道安置建卡贫困户", n["fengshan_placed"], 184, "=="),
+        ("  按安置人员所在地统计", n["fengshan_placed_by_residence"], 184, "=="),
+        ("凤山街道就业适应性培训", n["fengshan_adaptive"], 114, "=="),
+        ("  按学员所在地统计", n["fengshan_adaptive_by_residence"], 114, "=="),
+        ("凤山街道在山东务工", n["fengshan_shandong"], 8, "=="),
+    ]
+    failed = 0
+    print(f"截至 {day:%Y-%m-%d}（武隆区 {WULONG}，凤山街道 {FENGSHAN}）")
+    for label, value, target, op in rows:
+        ok = value == target if op == "==" else value > target
+        failed += not ok
+        print(f"{'OK ' if ok else 'BAD'}  {label:<24} {value:>12,}  目标 {op} {target:,}")
+    print(f"贫困劳动力（武隆区）: {n['laborers']:,}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

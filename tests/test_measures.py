@@ -581,3 +581,51 @@ def test_placement_end_via_api(world, township_operator, other_township_operator
     assert done.status_code == 200 and done.json()["end"] == "2024-12-31"
     again = api(township_operator).post(url, {"end": "2025-01-31", "reason": "辞职"}, format="json")
     assert again.status_code == 400 and "已于" in again.content.decode()
+
+
+def _payloads(world) -> dict:
+    v = FENGSHAN_VILLAGE
+    return {
+        "employers": {"credit_code": credit_code(21), "name": "新公司", "region": v, "trade": "C"},
+        "jobs": {"employer": world["employer"].pk, "title": "普工", "trade": "C", "openings": 3,
+                 "region": v, "source": "local", "valid_from": "2024-05-01"},
+        "recruitment-events": {"name": "就业援助月", "mode": "online", "date": "2024-01-10",
+                               "region": v, "employers": [world["employer"].pk]},
+        "workshops": {"name": "竹编车间", "employer": world["employer"].pk, "region": v,
+                      "recognized_on": "2020-03-01", "document_number": "武人社〔2020〕3号"},
+        "public-welfare-posts": {"title": "护路员", "post_type": "road_care", "unit": "交通站",
+                                 "region": v, "monthly_pay": "800.00", "funding": "district",
+                                 "developed_on": "2021-01-01"},
+        "startups": {"person": world["person"].pk, "business_name": "竹编作坊",
+                     "started_on": "2022-01-01", "trade": "C"},
+        "loans": {"startup": world["startup"].pk, "bank": "邮储银行", "amount": "200000.00",
+                  "granted_on": "2022-02-01", "status": "granted"},
+        "trainings": {"name": "电商培训", "training_type": "startup", "provider": "职教中心",
+                      "region": v, "start": "2024-04-01", "end": "2024-04-10"},
+        "export-batches": {"departed_on": "2024-03-01", "mode": "train", "region": v,
+                           "destination": "500101"},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["employers", "jobs", "recruitment-events", "workshops", "public-welfare-posts", "startups",
+     "loans", "trainings", "export-batches"],
+)  # fmt: skip
+def test_api_create_through_services(world, route):
+    payload = _payloads(world)[route]
+    outside = api(world["outside"]).post(f"/api/{route}/", payload, format="json")
+    assert outside.status_code in (400, 403)  # person/startup not visible → 400; region → 403
+    before = AuditLog.objects.filter(action="create").count()
+    response = api(world["inside"]).post(f"/api/{route}/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert AuditLog.objects.filter(action="create").count() == before + 1
+    assert (
+        api(world["wrong_role"]).post(f"/api/{route}/", payload, format="json").status_code == 403
+    )
+
+
+def test_api_job_rules_answer_400(world, township_operator):
+    payload = {**_payloads(world)["jobs"], "wage_min": "5000", "wage_max": "3000"}
+    response = api(township_operator).post("/api/jobs/", payload, format="json")
+    assert response.status_code == 400 and "wage_max" in response.json()

@@ -8,9 +8,10 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
+from fupin.core.models import jurisdiction_code
 from fupin.employment import choices as c
 from fupin.employment.models import Service, Verification
 from fupin.employment.selectors import laborers, transferred_condition, with_state
@@ -28,6 +29,20 @@ def verify_cutoff(today: datetime.date | None = None) -> datetime.date:
     return day - datetime.timedelta(days=settings.FUPIN_VERIFY_EVERY_DAYS)
 
 
+def index_hint(queryset: QuerySet, user: Any, region: str = "") -> QuerySet:
+    """Restate the narrowest region prefix (the user's jurisdiction or the region filter, both
+    already applied with LIKE by for_user/in_region) as a range on the village code, so the
+    database can start from the households' index: SQLite cannot use it for LIKE 'prefix%',
+    and given two ranges it takes the first. ':' sorts right after '9'.
+    Only for a township or village: for a whole district, walking the persons in id order is
+    faster (the first page stops early)."""
+    codes = [jurisdiction_code(user) or "", region.strip()]
+    code = max((c for c in codes if c.isdigit()), key=len, default="")
+    if len(code) < 9:
+        return queryset
+    return queryset.filter(household__village_id__gte=code, household__village_id__lt=f"{code}:")
+
+
 def scoped_laborers(
     user: Any, as_of: datetime.date | None = None, verified: bool = True
 ) -> QuerySet:
@@ -37,6 +52,22 @@ def scoped_laborers(
         return queryset
     last = Verification.objects.filter(person=OuterRef("pk")).order_by("-verified_on")
     return queryset.annotate(last_verified=Subquery(last.values("verified_on")[:1]))
+
+
+def attach_last_verified(rows: list[Any]) -> list[Any]:
+    """Last verification dates for one page of rows in one query (cheaper than a correlated
+    subquery evaluated for every row before sorting)."""
+    ids = [r.pk for r in rows]
+    last = dict(
+        Verification.objects.filter(person__in=ids)
+        .order_by()
+        .values("person")
+        .annotate(last=Max("verified_on"))
+        .values_list("person", "last")
+    )
+    for row in rows:
+        row.last_verified = last.get(row.pk)
+    return rows
 
 
 def is_stale(last_verified: datetime.date | None, today: datetime.date | None = None) -> bool:
@@ -66,6 +97,11 @@ class LaborerFilter(django_filters.FilterSet):
             ("last_verified", "last_verified"),
         ),
     )
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        user = getattr(self.request, "user", None)
+        return index_hint(queryset, user, str(self.form.cleaned_data.get("region") or ""))
 
     def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         code = value.strip()

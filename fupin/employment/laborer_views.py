@@ -21,6 +21,8 @@ from fupin.employment import choices as c
 from fupin.employment import services
 from fupin.employment.laborer_filters import (
     LaborerFilter,
+    attach_last_verified,
+    index_hint,
     is_stale,
     scoped_laborers,
     served_share_by_township,
@@ -75,7 +77,11 @@ def laborer_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     if not params.get("region") and params.get("region__township"):
         params["region"] = params["region__township"]
-    scoped = scoped_laborers(request.user).select_related("household__village")
+    # The last verification date is joined per row only when sorting by it.
+    by_verification = "last_verified" in params.get("ordering", "")
+    scoped = scoped_laborers(request.user, verified=by_verification).select_related(
+        "household__village"
+    )
     filterset = LaborerFilter(params, queryset=scoped, request=request)
     queryset = filterset.qs
     if not params.get("ordering"):
@@ -87,7 +93,10 @@ def laborer_list(request: HttpRequest) -> HttpResponse:
     size = size if size in PAGE_SIZES else 20
     page = Paginator(queryset, size).get_page(params.get("page"))
     today = datetime.date.today()
-    rows = _decorate(list(page.object_list), today)
+    rows = list(page.object_list)
+    if not by_verification:
+        attach_last_verified(rows)
+    _decorate(rows, today)
     keep = params.copy()
     keep.pop("page", None)
     coverage_scope = laborers().for_user(request.user)
@@ -233,6 +242,7 @@ def _skipped(request: HttpRequest) -> list[int]:
 def verify_queue(user: Any, skip: list[int] | None = None) -> Any:
     """The user's laborers not verified in the last N days, longest unverified first."""
     queryset = LaborerFilter({"unverified": "true"}, queryset=scoped_laborers(user)).qs
+    queryset = index_hint(queryset, user)
     if skip:
         queryset = queryset.exclude(pk__in=skip)
     return queryset.select_related("household__village").order_by(

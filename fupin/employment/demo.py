@@ -41,9 +41,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
-from django.utils import timezone
 from stdnum.cn import uscc
 
 from fupin.core import audit
@@ -53,7 +52,14 @@ from fupin.employment import models as m
 from fupin.employment.selectors import laborers, state_condition, transferred_condition
 from fupin.regions.models import Region, level_of, parent_code
 from fupin.registry import choices as rc
-from fupin.registry.demo import FENGSHAN, FENGSHAN_LABORERS, REFERENCE_DATE, WULONG, allocate
+from fupin.registry.demo import (
+    FENGSHAN,
+    FENGSHAN_LABORERS,
+    REFERENCE_DATE,
+    WULONG,
+    allocate,
+    insert_rows,
+)
 
 BAIMA, TONGZI = "500156101", "500156109"  # 白马镇 (民康 workshop), 桐梓镇 (Jinan flight)
 SYSTEM_START = datetime.date(2018, 1, 1)  # the first survey of laborers; history starts here
@@ -1353,45 +1359,8 @@ def _bulk(model: Any, rows: list[dict[str, Any]], refs: dict[str, list[Any]]) ->
 
 
 def _insert(model: Any, rows: list[dict[str, Any]], refs: dict[str, list[Any]]) -> None:
-    """Like _bulk for the big tables whose keys nobody needs back: one executemany of
-    plain INSERTs (bulk_create on SQLite is held to 999 parameters a statement and builds a
-    model instance per row — 40 s instead of a few for the demo's 120,000 rows)."""
-    if not rows:
-        return
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    prep = {
-        f.attname: f
-        for f in fields
-        if isinstance(f, (models.DecimalField, models.JSONField, models.DateTimeField))
-    }
-    defaults = {f.attname: f.get_default() for f in fields}
-    for name in ("created_at", "updated_at"):
-        defaults[name] = prep.pop(name).get_db_prep_save(now, connection)
-    memo: dict[tuple[str, Any], Any] = {}
-
-    def prepared(name: str, value: Any) -> Any:
-        if name not in prep or value is None:
-            return value
-        if isinstance(value, list | dict):
-            return prep[name].get_db_prep_save(value, connection)
-        key = (name, value)
-        if key not in memo:
-            memo[key] = prep[name].get_db_prep_save(value, connection)
-        return memo[key]
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-    names = [f.attname for f in fields]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            batch = []
-            for row in rows[start : start + 5000]:
-                values = {**defaults, **_resolve(row, refs)}
-                batch.append([prepared(n, values[n]) for n in names])
-            cursor.executemany(sql, batch)
+    """Like _bulk for the big tables whose keys nobody needs back (see insert_rows)."""
+    insert_rows(model, [_resolve(row, refs) for row in rows])
 
 
 def write_plan(plan: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
@@ -1433,7 +1402,7 @@ def write_plan(plan: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
         ],
         batch_size=BATCH,
     )
-    _bulk(m.ExportParticipant, p["participants"], {"batch": batches})
+    _insert(m.ExportParticipant, p["participants"], {"batch": batches})
     refs = {
         "employer": employers,
         "workshop": workshops,
@@ -1448,7 +1417,7 @@ def write_plan(plan: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     _insert(m.Needs, p["needs"], {})
     _insert(m.Service, p["services"], {})
     classes = _bulk(m.TrainingClass, p["classes"], {})
-    _bulk(m.Enrollment, p["enrollments"], {"training": classes})
+    _insert(m.Enrollment, p["enrollments"], {"training": classes})
     postings = _bulk(m.JobPosting, p["postings"], {"employer": employers})
     event_rows = [{k: v for k, v in e.items() if k != "postings"} for e in p["events"]]
     events = _bulk(m.RecruitmentEvent, event_rows, {})

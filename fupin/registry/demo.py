@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from faker import Faker
 
 from fupin.core import audit
@@ -49,7 +50,6 @@ LABORERS_PER_HOUSEHOLD = 2.0  # what the generator gives on average (measured)
 MAX_LABORERS_PER_SLOT = 3  # pinned townships: keep on track with at most this per household
 INCOME_YEAR = 2020
 CHUNK = 1000  # households built and written per round
-BATCH = 500  # bulk_create batch size (Django lowers it further on SQLite)
 
 # The address code is where the number was first issued and never changes (domain.md §2).
 SICHUAN_CODE = "512326"  # 武隆县 under Sichuan, before Chongqing became a municipality
@@ -704,6 +704,42 @@ def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield chunk
 
 
+def insert_rows(model: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    """INSERT plain rows ({attname: value}) with executemany, no model instances.
+
+    For the demo's big tables whose keys nobody needs back: bulk_create on SQLite is held
+    to 999 parameters a statement and prepares a model instance per row, which made up
+    most of the demo's time. Missing fields take their defaults, created_at/updated_at now;
+    JSON and date-time values go through the field's get_db_prep_save, the rest (str, int,
+    date, bool, whole Decimals) as they are.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    now = timezone.now()
+    prep = {}
+    for f in fields:
+        if f.attname in ("created_at", "updated_at"):
+            defaults[f.attname] = f.get_db_prep_save(now, connection)
+        elif isinstance(f, models.JSONField | models.DateTimeField):
+            prep[f.attname] = f
+    names = [f.attname for f in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            batch = []
+            for row in rows[start : start + chunk]:
+                values = {**defaults, **row}
+                for name, field in prep.items():
+                    if name in row and values[name] is not None:
+                        values[name] = field.get_db_prep_save(values[name], connection)
+                batch.append([values[n] for n in names])
+            cursor.executemany(sql, batch)
+
+
 def _ids_by_number(numbers: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), 900):  # under SQLite's 999 parameters
@@ -714,15 +750,15 @@ def _ids_by_number(numbers: list[str]) -> dict[str, int]:
 
 def write_households(plans: list[dict[str, Any]]) -> int:
     """Bulk-write one chunk of plans: households, then members, then incomes."""
-    Household.objects.bulk_create([Household(**p["household"]) for p in plans], batch_size=BATCH)
+    insert_rows(Household, [p["household"] for p in plans])
     ids = _ids_by_number([p["household"]["number"] for p in plans])
     persons = [
-        Person(household_id=ids[p["household"]["number"]], **m) for p in plans for m in p["members"]
+        {"household_id": ids[p["household"]["number"]], **m} for p in plans for m in p["members"]
     ]
-    Person.objects.bulk_create(persons, batch_size=BATCH)
-    HouseholdIncome.objects.bulk_create(
-        [HouseholdIncome(household_id=ids[p["household"]["number"]], **p["income"]) for p in plans],
-        batch_size=BATCH,
+    insert_rows(Person, persons)
+    insert_rows(
+        HouseholdIncome,
+        [{"household_id": ids[p["household"]["number"]], **p["income"]} for p in plans],
     )
     return len(persons)
 

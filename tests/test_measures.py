@@ -629,3 +629,27 @@ def test_api_job_rules_answer_400(world, township_operator):
     payload = {**_payloads(world)["jobs"], "wage_min": "5000", "wage_max": "3000"}
     response = api(township_operator).post("/api/jobs/", payload, format="json")
     assert response.status_code == 400 and "wage_max" in response.json()
+
+
+def test_page_form_only_offers_people_in_jurisdiction(world, household_factory, township_operator):
+    stranger = person_in(household_factory, FURONG_VILLAGE, name="钱外村")
+    data = {
+        "business_name": "外村作坊",
+        "started_on": "2023-01-01",
+        "trade": "C",
+        "jobs_created": 0,
+    }
+    refused = client(township_operator).post(
+        reverse("startup-create"), {**data, "person": stranger.pk}
+    )
+    assert refused.status_code == 200 and "person" in refused.context["form"].errors
+    assert stranger.id_number not in refused.content.decode()
+    ok = client(township_operator).post(
+        reverse("startup-create"), {**data, "person": world["person"].pk}
+    )
+    assert ok.status_code == 302
+    edit = client(township_operator).get(
+        reverse("startup-edit", kwargs={"pk": world["startup"].pk})
+    )
+    html = edit.content.decode()
+    assert "孙大勇" in html and world["person"].id_number not in html

@@ -24,6 +24,7 @@ from fupin.registry.demo import (
     build_households,
     demo_villages,
     generate_demo_district,
+    laborer_count,
 )
 from fupin.registry.idnumbers import birth_date_from_id, normalise_id_number, sex_from_id
 from fupin.registry.models import Household, HouseholdIncome, Person
@@ -182,6 +183,19 @@ def test_build_is_deterministic(db):
     first = list(build_households(villages, seed=7, households=120))
     assert first == list(build_households(villages, seed=7, households=120))
     assert first != list(build_households(villages, seed=8, households=120))
+
+
+def test_township_laborers_pinned_exactly(db):
+    """凤山街道's published 1,187 poor laborers: a pinned township gets exactly its target
+    (here scaled down), the district keeps its number of households."""
+    villages = demo_villages()
+    plans = list(
+        build_households(villages, seed=3, households=400, township_laborers={"500156001": 57})
+    )
+    assert len(plans) == 400
+    fengshan = [p for p in plans if p["household"]["village_id"].startswith("500156001")]
+    assert sum(laborer_count(p["members"]) for p in fengshan) == 57
+    assert 20 <= len(fengshan) <= 35
 
 
 def _fingerprint() -> list[tuple]:

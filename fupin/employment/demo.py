@@ -1241,7 +1241,7 @@ class _Planner:
             postings = []
             attendees = round(offered * rng.uniform(0.35, 0.8))
             hires = round(attendees * rng.uniform(0.12, 0.3))
-            filled = allocate([float(o) for o in openings], hires)
+            filled = allocate([float(o) for o in openings], hires) if offered else [0]
             for count, got in zip(openings, filled, strict=True):
                 if not count:
                     continue
@@ -1329,7 +1329,32 @@ class _Planner:
         self.services()
         self.trainings()
         self.jobs()
+        self.check()
         return dict(self.plan)
+
+    def check(self) -> None:
+        """The plan meets every target, or says which one this district is too small for."""
+        f, states = self.f, self.state.values()
+        fs = {self.people[i].id for i in self.fengshan()}
+        got = {
+            "transferred": sum(
+                s["status"] == c.Status.EMPLOYED and s["form"] != c.Form.FARMING for s in states
+            ),
+            "workshop_laborers": sum(s.get("form") == c.Form.WORKSHOP for s in states),
+            "public_welfare": len(self.plan["placements"]),
+            "loans_total": sum(
+                int(x["amount"]) for x in self.plan["loans"] if x["status"] == c.LoanStatus.GRANTED
+            ),
+            "posts_offered": sum(e["posts_offered"] for e in self.plan["events"]),
+            "fengshan_placed": sum(x["person_id"] in fs for x in self.plan["placements"]),
+            "fengshan_shandong": sum(
+                self.people[i].id in fs and str(s.get("destination_id", "")).startswith("37")
+                for i, s in self.state.items()
+            ),
+        }
+        for name, value in got.items():
+            if value != getattr(f, name):
+                raise ValueError(f"演示数据无法达到 {name} = {getattr(f, name)}（实际 {value}）")
 
 
 def plan_employment(

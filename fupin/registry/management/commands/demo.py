@@ -67,7 +67,10 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 class Command(BaseCommand):
-    help = "演示环境：建库、加载区划、生成武隆区演示数据（约 18,000 户）并创建演示账号"
+    help = (
+        "演示环境：建库、加载区划、生成武隆区演示数据（约 18,000 户）及就业帮扶数据"
+        "（数据截至 2020-12-31，符合武隆区 2020 年公开数据），并创建演示账号"
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="以一个 JSON 对象输出结果")
@@ -143,7 +146,11 @@ class Command(BaseCommand):
         }
 
     def _employment(self, figures: Figures, opts: dict[str, Any]) -> dict[str, Any]:
-        counts = generate_employment(figures, seed=opts["seed"])
+        try:
+            counts = generate_employment(figures, seed=opts["seed"])
+        except ValueError as exc:  # a district too small for the figures: registry only
+            self.stderr.write(f"未生成就业帮扶演示数据：{exc}")
+            return {"laborers": 0, "records": 0}
         return {
             "laborers": counts["laborers"],
             "records": counts["records"],
@@ -168,7 +175,7 @@ class Command(BaseCommand):
             ["凤山街道就业适应性培训", f"{f.fengshan_adaptive} 人"],
             ["凤山街道在山东务工", f"{f.fengshan_shandong} 人"],
         ]
-        return "演示数据对应的统计口径（截至 2020-12-31）：\n" + format_table(
+        return "演示数据按以下指标生成（系统按 2020-12-31 统计即得）：\n" + format_table(
             ["指标", "数值"], rows
         )
 

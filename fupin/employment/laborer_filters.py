@@ -47,7 +47,9 @@ def scoped_laborers(
     user: Any, as_of: datetime.date | None = None, verified: bool = True
 ) -> QuerySet:
     """The user's laborers with their state on `as_of` (and their last verification date)."""
-    queryset = with_state(laborers(as_of).for_user(user), as_of)
+    queryset = with_state(laborers(as_of).for_user(user), as_of).annotate(
+        not_seeking_reason=F("state__not_seeking_reason")
+    )
     if not verified:
         return queryset
     last = Verification.objects.filter(person=OuterRef("pk")).order_by("-verified_on")

@@ -62,9 +62,17 @@ class EmploymentForm(forms.ModelForm):
         ]
         widgets = {"start_date": DATE, "end_date": DATE}
 
-    def __init__(self, *args: Any, user: Any, current: EmploymentRecord | None = None, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        current: EmploymentRecord | None = None,
+        home_code: str = "",
+        **kw: Any,
+    ):
         """`current` pre-fills the form with the laborer's current state (a change usually
-        touches one or two fields)."""
+        touches one or two fields); `home_code` (the laborer's village) picks the tier labels
+        (区内/市内区外/市外 in a municipality)."""
         if current is not None and "initial" not in kw:
             kw["initial"] = {
                 **forms.models.model_to_dict(current, fields=self.Meta.fields),
@@ -75,6 +83,10 @@ class EmploymentForm(forms.ModelForm):
         super().__init__(*args, **kw)
         self.fields["employer"].queryset = Employer.objects.for_user(user).order_by("name")
         self.order_fields(["valid_from", *self.Meta.fields])
+        self.fields["location_tier"].choices = [
+            (value, c.tier_label(value, home_code) if value else label)
+            for value, label in self.fields["location_tier"].choices
+        ]
 
     def clean_destination(self) -> str | None:
         return clean_region_code(self.cleaned_data.get("destination", ""))

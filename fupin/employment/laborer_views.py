@@ -55,6 +55,8 @@ def _decorate(rows: list[Any], today: datetime.date) -> list[Any]:
         row.age = age_on(row.birth_date, today)
         row.status_label = c.Status(row.status).label if row.status else ""
         row.form_label = c.Form(row.form).label if row.form else ""
+        reason = getattr(row, "not_seeking_reason", "")
+        row.reason_label = c.NotSeekingReason(reason).label if reason else ""
         row.tier_label = c.tier_label(row.location_tier or "", row.household.village_id)
         row.stale = is_stale(row.last_verified, today)
     return rows
@@ -120,7 +122,15 @@ def laborer_list(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "employment/_laborer_rows.html", context)
-    context["coverage"] = served_share_by_township(coverage_scope, today.year)
+    coverage = served_share_by_township(coverage_scope, today.year)
+    total = sum(r["total"] for r in coverage)
+    served = sum(r["served_count"] for r in coverage)
+    context["coverage"] = coverage
+    context["coverage_total"] = {
+        "total": total,
+        "served_count": served,
+        "share": round(100 * served / total, 1) if total else 0,
+    }
     return render(request, "employment/laborer_list.html", context)
 
 
@@ -175,7 +185,12 @@ def _current_state(person: Person) -> EmploymentRecord | None:
 @permission_required("employment.add_employmentrecord", raise_exception=True)
 def employment_record(request: HttpRequest, pk: int) -> HttpResponse:
     person = _laborer(request, pk)
-    form = EmploymentForm(request.POST or None, user=request.user, current=_current_state(person))
+    form = EmploymentForm(
+        request.POST or None,
+        user=request.user,
+        current=_current_state(person),
+        home_code=person.household.village_id,
+    )
     if request.method == "POST" and form.is_valid():
         done = _write(
             form,
@@ -306,6 +321,7 @@ def verify_change(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         user=request.user,
         current=_current_state(person),
+        home_code=person.household.village_id,
     )
     if request.method == "POST" and form.is_valid():
 

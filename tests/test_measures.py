@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -653,3 +653,32 @@ def test_page_form_only_offers_people_in_jurisdiction(world, household_factory, 
     )
     html = edit.content.decode()
     assert "孙大勇" in html and world["person"].id_number not in html
+
+
+def test_partner_employer_outside_province(county_admin, township_operator, outside_admin):
+    Region.objects.create(code="37", name="山东省", level=1)
+    Region.objects.create(code="3701", name="济南市", level=2, parent_id="37")
+    data = {
+        "credit_code": credit_code(31),
+        "name": "济南劳务协作企业",
+        "region": "3701",
+        "trade": "C",
+    }
+    response = client(county_admin).post(reverse("employer-create"), data)
+    employer = Employer.objects.get(name="济南劳务协作企业")
+    assert response.status_code == 302
+    edit = reverse("employer-edit", kwargs={"pk": employer.pk})
+    assert client(county_admin).get(edit).status_code == 200
+    detail = reverse("employer-detail", kwargs={"pk": employer.pk})
+    assert client(township_operator).get(detail).status_code == 200  # partners: visible
+    assert client(township_operator).get(edit).status_code == 404  # but not editable
+    with pytest.raises(PermissionDenied):
+        s.save_employer(
+            acting_user=township_operator,
+            data={
+                "credit_code": credit_code(32),
+                "name": "济南二厂",
+                "region_id": "3701",
+                "trade": "C",
+            },
+        )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from fupin.core.generic import Col, ObjectAction, Resource, masked
+from fupin.core.models import jurisdiction_code
 from fupin.employment import choices as c
 from fupin.employment import measure_filters as f
 from fupin.employment import measure_forms as forms
@@ -31,7 +32,20 @@ def workshop_employed(queryset: Any) -> Any:
     return queryset.annotate(employed=Count("employment_records", filter=current))
 
 
-class EmployerResource(Resource):
+class DistrictWideResource(Resource):
+    """Readable district-wide; editable inside one's region, and (at county level) also
+    outside the province, like the services allow for 劳务协作 partners."""
+
+    def edit_queryset(self, user: Any) -> Any:
+        code = jurisdiction_code(user)
+        if code and len(code) <= 6:
+            return self.model.objects.filter(
+                Q(region__code__startswith=code) | ~Q(region__code__startswith=code[:2])
+            )
+        return super().edit_queryset(user)
+
+
+class EmployerResource(DistrictWideResource):
     model = m.Employer
     name = "employer"
     filterset_class = f.EmployerFilter
@@ -54,7 +68,7 @@ class EmployerResource(Resource):
         return {"postings": jobs.select_related("region")[:100], "workshops": obj.workshops.all()}
 
 
-class JobPostingResource(Resource):
+class JobPostingResource(DistrictWideResource):
     model = m.JobPosting
     name = "job"
     filterset_class = f.JobPostingFilter

@@ -579,3 +579,58 @@ def test_api_services_create_and_filters(
     assert count(year=TODAY.year) == 2
     assert count(service_type="policy") == 2
     assert count(region="500156001", year=TODAY.year - 1) == 1
+
+
+def test_state_form_uses_municipality_tier_labels(family, township_operator):
+    _, people = family
+    response = page(township_operator).get(
+        reverse("laborer-employment", args=[people["赵淑碧"].pk])
+    )
+    content = response.content.decode()
+    assert "市内区外" in content and "市外" in content and "县外省内" not in content
+
+
+def test_state_form_is_prefilled_with_the_current_state(family, township_operator):
+    _, people = family
+    services.record_employment(acting_user=None, person=people["赵淑碧"], data=EMPLOYED)
+    form = page(township_operator).get(reverse("laborer-employment", args=[people["赵淑碧"].pk]))
+    assert form.context["form"].initial["form"] == "company"
+    assert form.context["form"].initial["valid_from"] == TODAY
+
+
+def test_api_laborers_unrecorded_status(family, township_operator):
+    _, people = family
+    services.record_employment(acting_user=None, person=people["赵淑碧"], data=EMPLOYED)
+    body = api(township_operator).get("/api/laborers/", {"status": "unrecorded"}).json()
+    assert [r["name"] for r in body["results"]] == ["钱二妹"]
+    assert body["results"][0]["status"] is None
+
+
+def test_laborer_page_query_count_is_fixed(family, township_operator):
+    _, people = family
+    person = people["赵淑碧"]
+    client = page(township_operator)
+    url = reverse("laborer-detail", args=[person.pk])
+
+    def count() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    services.record_employment(
+        acting_user=None, person=person, data=EMPLOYED, valid_from=TODAY - datetime.timedelta(9)
+    )
+    services.add_service(acting_user=None, person=person, service_type="policy", date=TODAY)
+    services.verify(acting_user=township_operator, person=person)
+    small = count()
+    for days in (6, 3, 0):
+        services.record_employment(
+            acting_user=township_operator,
+            person=person,
+            data={**EMPLOYED, "monthly_income": 4000 + days},
+            valid_from=TODAY - datetime.timedelta(days),
+        )
+        services.add_service(acting_user=None, person=person, service_type="guidance", date=TODAY)
+        services.verify(acting_user=township_operator, person=person)
+    assert count() == small

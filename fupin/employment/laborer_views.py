@@ -109,6 +109,7 @@ def laborer_list(request: HttpRequest) -> HttpResponse:
     region = params.get("region", "").strip()
     if region.isdigit():
         coverage_scope = coverage_scope.in_region(region)
+    coverage_scope = index_hint(coverage_scope, request.user, region)
     context = {
         "filter": filterset,
         "page": page,
@@ -273,7 +274,7 @@ def _card(request: HttpRequest, skip: list[int], done: str = "") -> HttpResponse
     queue = verify_queue(request.user, skip)
     person = queue.first()
     remaining = queue.count() if person else 0
-    total = laborers().for_user(request.user).count()
+    total = index_hint(laborers().for_user(request.user), request.user).count()
     context: dict[str, Any] = {
         "person": person,
         "remaining": remaining,

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
-from fupin.core.models import jurisdiction_code
 from fupin.employment import choices as c
 from fupin.employment.models import Service, Verification
 from fupin.employment.selectors import laborers, transferred_condition, with_state
@@ -27,20 +26,6 @@ def verify_cutoff(today: datetime.date | None = None) -> datetime.date:
     """A verification on or before this day is stale (older than FUPIN_VERIFY_EVERY_DAYS)."""
     day = today or datetime.date.today()
     return day - datetime.timedelta(days=settings.FUPIN_VERIFY_EVERY_DAYS)
-
-
-def index_hint(queryset: QuerySet, user: Any, region: str = "") -> QuerySet:
-    """Restate the narrowest region prefix (the user's jurisdiction or the region filter, both
-    already applied with LIKE by for_user/in_region) as a range on the village code, so the
-    database can start from the households' index: SQLite cannot use it for LIKE 'prefix%',
-    and given two ranges it takes the first. ':' sorts right after '9'.
-    Only for a township or village: for a whole district, walking the persons in id order is
-    faster (the first page stops early)."""
-    codes = [jurisdiction_code(user) or "", region.strip()]
-    code = max((c for c in codes if c.isdigit()), key=len, default="")
-    if len(code) < 9:
-        return queryset
-    return queryset.filter(household__village_id__gte=code, household__village_id__lt=f"{code}:")
 
 
 def scoped_laborers(
@@ -99,11 +84,6 @@ class LaborerFilter(django_filters.FilterSet):
             ("last_verified", "last_verified"),
         ),
     )
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
-        user = getattr(self.request, "user", None)
-        return index_hint(queryset, user, str(self.form.cleaned_data.get("region") or ""))
 
     def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         code = value.strip()

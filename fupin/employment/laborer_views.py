@@ -22,7 +22,6 @@ from fupin.employment import services
 from fupin.employment.laborer_filters import (
     LaborerFilter,
     attach_last_verified,
-    index_hint,
     is_stale,
     scoped_laborers,
     served_share_by_township,
@@ -109,7 +108,6 @@ def laborer_list(request: HttpRequest) -> HttpResponse:
     region = params.get("region", "").strip()
     if region.isdigit():
         coverage_scope = coverage_scope.in_region(region)
-    coverage_scope = index_hint(coverage_scope, request.user, region)
     context = {
         "filter": filterset,
         "page": page,
@@ -262,7 +260,6 @@ def _skipped(request: HttpRequest) -> list[int]:
 def verify_queue(user: Any, skip: list[int] | None = None) -> Any:
     """The user's laborers not verified in the last N days, longest unverified first."""
     queryset = LaborerFilter({"unverified": "true"}, queryset=scoped_laborers(user)).qs
-    queryset = index_hint(queryset, user)
     if skip:
         queryset = queryset.exclude(pk__in=skip)
     return queryset.select_related("household__village").order_by(
@@ -274,7 +271,7 @@ def _card(request: HttpRequest, skip: list[int], done: str = "") -> HttpResponse
     queue = verify_queue(request.user, skip)
     person = queue.first()
     remaining = queue.count() if person else 0
-    total = index_hint(laborers().for_user(request.user), request.user).count()
+    total = laborers().for_user(request.user).count()
     context: dict[str, Any] = {
         "person": person,
         "remaining": remaining,

@@ -32,7 +32,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from fupin.employment.demo import count_figures
+    from fupin.employment.demo import count_figures, published_checks
     from fupin.registry.demo import FENGSHAN, REFERENCE_DATE, WULONG
 
     if not args.existing:
@@ -42,29 +42,10 @@ def main() -> int:
 
     day = REFERENCE_DATE
     n = count_figures(day)
-    rows = [
-        ("转移就业贫困劳动力", n["transferred"], 17_410, "=="),
-        ("扶贫车间（已认定、未撤销）", n["workshops"], 12, "=="),
-        ("扶贫车间吸纳贫困劳动力", n["workshop_laborers"], 101, "=="),
-        ("公益性岗位在岗人数", n["public_welfare"], 2_879, "=="),
-        ("  其中有对应就业记录", n["public_welfare_matched"], 2_879, "=="),
-        ("创业担保贷款（元，已放款）", n["loans_total"], 7_950_000, "=="),
-        ("招聘活动（2020年）", n["events"], 16, "=="),
-        ("招聘活动提供岗位", n["posts_offered"], 9_000, ">"),
-        ("  活动岗位背后的招聘人数", n["postings_openings"], 9_000, ">"),
-        ("  用人单位信用代码有效", n["valid_credit_codes"], n["employers"], "=="),
-        ("凤山街道贫困劳动力", n["fengshan_laborers"], 1_187, "=="),
-        ("凤山街道开发公益性岗位", n["fengshan_posts"], 241, "=="),
-        ("凤山街道安置建卡贫困户", n["fengshan_placed"], 184, "=="),
-        ("  按安置人员所在地统计", n["fengshan_placed_by_residence"], 184, "=="),
-        ("凤山街道就业适应性培训", n["fengshan_adaptive"], 114, "=="),
-        ("  按学员所在地统计", n["fengshan_adaptive_by_residence"], 114, "=="),
-        ("凤山街道在山东务工", n["fengshan_shandong"], 8, "=="),
-    ]
+    rows = published_checks(n)
     failed = 0
     print(f"截至 {day:%Y-%m-%d}（武隆区 {WULONG}，凤山街道 {FENGSHAN}）")
-    for label, value, target, op in rows:
-        ok = value == target if op == "==" else value > target
+    for label, value, target, op, ok in rows:
         failed += not ok
         print(f"{'OK ' if ok else 'BAD'}  {label:<24} {value:>12,}  目标 {op} {target:,}")
     print(f"贫困劳动力（武隆区）: {n['laborers']:,}")

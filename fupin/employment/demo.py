@@ -1578,3 +1578,31 @@ def count_figures(day: datetime.date = REFERENCE_DATE) -> dict[str, int]:
         ).count(),
         "fengshan_shandong": fs_shandong,
     }
+
+
+def published_checks(n: dict[str, int]) -> list[tuple[str, int, int, str, bool]]:
+    """Each published 2020 figure next to the system's count `n` (from count_figures):
+    (label, value, target, operator, ok) — shared by the figures script and the test."""
+    rows = [
+        ("转移就业贫困劳动力", n["transferred"], 17_410, "=="),
+        ("扶贫车间（已认定、未撤销）", n["workshops"], 12, "=="),
+        ("扶贫车间吸纳贫困劳动力", n["workshop_laborers"], 101, "=="),
+        ("公益性岗位在岗人数", n["public_welfare"], 2_879, "=="),
+        ("  其中有对应就业记录", n["public_welfare_matched"], 2_879, "=="),
+        ("创业担保贷款（元，已放款）", n["loans_total"], 7_950_000, "=="),
+        ("招聘活动（2020年）", n["events"], 16, "=="),
+        ("招聘活动提供岗位", n["posts_offered"], 9_000, ">"),
+        ("  活动岗位背后的招聘人数", n["postings_openings"], 9_000, ">"),
+        ("  用人单位信用代码有效", n["valid_credit_codes"], n["employers"], "=="),
+        ("凤山街道贫困劳动力", n["fengshan_laborers"], 1_187, "=="),
+        ("凤山街道开发公益性岗位", n["fengshan_posts"], 241, "=="),
+        ("凤山街道安置建卡贫困户", n["fengshan_placed"], 184, "=="),
+        ("  按安置人员所在地统计", n["fengshan_placed_by_residence"], 184, "=="),
+        ("凤山街道就业适应性培训", n["fengshan_adaptive"], 114, "=="),
+        ("  按学员所在地统计", n["fengshan_adaptive_by_residence"], 114, "=="),
+        ("凤山街道在山东务工", n["fengshan_shandong"], 8, "=="),
+    ]
+    return [
+        (label, value, target, op, value == target if op == "==" else value > target)
+        for label, value, target, op in rows
+    ]

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -32,12 +31,12 @@ from django.utils import timezone
 from django.views import View
 
 from fupin.core import audit
+from fupin.core.forms import run_service
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.xlsx import Column, Workbook
 from fupin.regions.models import Region
 from fupin.regions.widgets import RegionPicker
 from fupin.registry.filters import matching_people
-from fupin.registry.forms import apply_service_errors
 from fupin.registry.idnumbers import looks_like_id_number, mask_id_number
 from fupin.registry.models import Person
 
@@ -266,17 +265,6 @@ class ObjectDetail(ResourceView):
             **res.detail_context(request, obj),
         }
         return render(request, "core/generic_detail.html", context)
-
-
-def run_service(form: forms.BaseForm, action: Callable[[], Any]) -> Any:
-    """Run a service; its refusals become form errors instead of error pages."""
-    try:
-        return action()
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    return None
 
 
 class ObjectEdit(ResourceView):

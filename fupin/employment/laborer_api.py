@@ -13,6 +13,7 @@ from rest_framework import serializers, viewsets
 
 from fupin.core.api import ScopedViewSet, service_errors
 from fupin.core.drf import ScopedModelPermissions
+from fupin.core.filters import RegionFilter
 from fupin.employment import choices as c
 from fupin.employment import services
 from fupin.employment.laborer_filters import LaborerFilter, scoped_laborers
@@ -74,7 +75,7 @@ class LaborerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ServiceFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     service_type = django_filters.ChoiceFilter(label="服务类型", choices=c.ServiceType.choices)
     year = django_filters.NumberFilter(label="年度", field_name="date", lookup_expr="year")
     person = django_filters.NumberFilter(label="人员ID", field_name="person_id")
@@ -82,10 +83,6 @@ class ServiceFilter(django_filters.FilterSet):
     class Meta:
         model = Service
         fields = ["region", "service_type", "year", "person"]
-
-    def filter_region(self, queryset: Any, name: str, value: str) -> Any:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
 
 
 class ScopedPersonField(serializers.PrimaryKeyRelatedField):
@@ -146,7 +143,7 @@ class ServiceViewSet(CreateListRetrieveViewSet):
 
 
 class EmploymentRecordFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     person = django_filters.NumberFilter(label="人员ID", field_name="person_id")
     status = django_filters.ChoiceFilter(label="就业状态", choices=c.Status.choices)
     current = django_filters.BooleanFilter(
@@ -156,10 +153,6 @@ class EmploymentRecordFilter(django_filters.FilterSet):
     class Meta:
         model = EmploymentRecord
         fields = ["region", "person", "status", "current"]
-
-    def filter_region(self, queryset: Any, name: str, value: str) -> Any:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
 
 
 class EmploymentRecordSerializer(serializers.ModelSerializer):

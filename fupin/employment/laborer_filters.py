@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
+from fupin.core.filters import RegionFilter
 from fupin.employment import choices as c
 from fupin.employment.models import Service, Verification
 from fupin.employment.selectors import laborers, transferred_condition, with_state
@@ -62,7 +63,7 @@ def is_stale(last_verified: datetime.date | None, today: datetime.date | None = 
 
 
 class LaborerFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     status = django_filters.ChoiceFilter(
         label="就业状态", choices=STATUS_CHOICES, method="filter_status", empty_label="全部"
     )
@@ -84,10 +85,6 @@ class LaborerFilter(django_filters.FilterSet):
             ("last_verified", "last_verified"),
         ),
     )
-
-    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == UNRECORDED:

@@ -1,6 +1,6 @@
 """Forms for a laborer's employment state, needs and services. They only collect and tidy
 input; the rules live in fupin.employment.services (errors come back via
-fupin.registry.forms.apply_service_errors)."""
+fupin.core.forms.apply_service_errors)."""
 
 from __future__ import annotations
 

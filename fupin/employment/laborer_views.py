@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from fupin.core.forms import run_service
 from fupin.employment import choices as c
 from fupin.employment import services
 from fupin.employment.laborer_filters import (
@@ -30,7 +31,6 @@ from fupin.employment.laborer_forms import EmploymentForm, NeedsForm, ServiceFor
 from fupin.employment.models import EmploymentRecord, Enrollment, Needs
 from fupin.employment.selectors import laborers
 from fupin.regions.widgets import RegionPicker
-from fupin.registry.forms import apply_service_errors
 from fupin.registry.models import Person
 
 PAGE_SIZES = (20, 50, 100)
@@ -60,17 +60,6 @@ def _decorate(rows: list[Any], today: datetime.date) -> list[Any]:
         row.tier_label = c.tier_label(row.location_tier or "", row.household.village_id)
         row.stale = is_stale(row.last_verified, today)
     return rows
-
-
-def _write(form: Any, action: Any) -> Any:
-    """Run a service; turn its refusals into form errors instead of error pages."""
-    try:
-        return action()
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    return None
 
 
 @login_required
@@ -195,7 +184,7 @@ def employment_record(request: HttpRequest, pk: int) -> HttpResponse:
         home_code=person.household.village_id,
     )
     if request.method == "POST" and form.is_valid():
-        done = _write(
+        done = run_service(
             form,
             lambda: services.record_employment(
                 acting_user=request.user,
@@ -219,7 +208,7 @@ def needs_edit(request: HttpRequest, pk: int) -> HttpResponse:
     instance = Needs.objects.filter(person=person).first()
     form = NeedsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        done = _write(
+        done = run_service(
             form,
             lambda: services.set_needs(
                 acting_user=request.user, person=person, data=form.service_data()
@@ -237,7 +226,7 @@ def service_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = _laborer(request, pk)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _write(
+        done = run_service(
             form,
             lambda: services.add_service(
                 acting_user=request.user, person=person, **form.cleaned_data
@@ -337,7 +326,7 @@ def verify_change(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return services.verify(acting_user=request.user, person=person, changed=True)
 
-        if _write(form, save):
+        if run_service(form, save):
             return _card(request, skip, done=f"{person.name}：已更新就业情况并核实")
     _decorate([person], datetime.date.today())
     template = (

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from fupin.core.filters import RegionFilter
 from fupin.employment import choices as c
 from fupin.employment import models as m
 from fupin.registry.filters import matching_people
@@ -16,14 +17,10 @@ class RegionFilterSet(django_filters.FilterSet):
     """`region`: region-code prefix (the record's scope field); `q`: text search over
     `search_fields`, or the linked person's name/pinyin when `person_search` is set."""
 
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     q = django_filters.CharFilter(label="搜索", method="filter_search")
     search_fields: tuple[str, ...] = ()
     person_search: str | None = None  # e.g. "person" or "startup__person"
-
-    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
 
     def filter_search(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         text = str(value).strip()

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
+from fupin.core.filters import RegionFilter
 from fupin.registry import choices as c
 from fupin.registry.idnumbers import IdNumberError, looks_like_id_number, normalise_id_number
 from fupin.registry.models import Household, Person
@@ -40,7 +41,7 @@ def matching_people(value: str) -> Q | None:
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     status = django_filters.ChoiceFilter(
         label="户状态", choices=c.HouseholdStatus.choices, empty_label="全部"
     )
@@ -73,10 +74,6 @@ class HouseholdFilter(django_filters.FilterSet):
         model = Household
         fields = ["region", "status", "household_type", "main_cause", "q"]
 
-    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
-
     def filter_search(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         text = str(value).strip()
         if not text:
@@ -91,7 +88,7 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = RegionFilter()
     household = django_filters.NumberFilter(label="户ID", field_name="household_id")
     relation = django_filters.ChoiceFilter(label="与户主关系", choices=c.Relation.choices)
     sex = django_filters.ChoiceFilter(label="性别", choices=c.Sex.choices)
@@ -105,10 +102,6 @@ class PersonFilter(django_filters.FilterSet):
     class Meta:
         model = Person
         fields = ["region", "household", "relation", "sex", "labor_ability", "health", "active"]
-
-    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = value.strip()
-        return queryset.in_region(code) if code.isdigit() else queryset.none()
 
     def filter_search(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         people = matching_people(str(value))

@@ -12,16 +12,6 @@ from fupin.registry.idnumbers import IdNumberError, normalise_id_number
 from fupin.registry.models import Household, HouseholdIncome, Person
 
 
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field.removesuffix("_id") if field.endswith("_id") else field
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class HouseholdForm(forms.ModelForm):
     village = forms.CharField(label="所在村（社区）")
     other_causes = forms.MultipleChoiceField(

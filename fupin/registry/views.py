@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fupin.core.forms import run_service
 from fupin.core.models import AuditLog
 from fupin.regions.widgets import RegionPicker
 from fupin.registry import services
@@ -26,7 +27,6 @@ from fupin.registry.forms import (
     MoveMemberForm,
     PersonForm,
     RemoveMemberForm,
-    apply_service_errors,
 )
 from fupin.registry.idnumbers import looks_like_id_number
 from fupin.registry.models import Household, Person
@@ -133,25 +133,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _write(request: HttpRequest, form: Any, action: Any) -> Any:
-    """Run a service; turn its refusals into form errors instead of error pages."""
-    try:
-        return action()
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    return None
-
-
 @login_required
 @permission_required("registry.add_household", raise_exception=True)
 def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, user=request.user)
     head_form = PersonForm(request.POST or None, prefix="head", head=True)
     if request.method == "POST" and form.is_valid() and head_form.is_valid():
-        household = _write(
-            request,
+        household = run_service(
             form,
             lambda: services.register_household(
                 acting_user=request.user,
@@ -173,8 +161,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         fresh = Household.objects.get(pk=household.pk)
-        done = _write(
-            request,
+        done = run_service(
             form,
             lambda: services.update_household(acting_user=request.user, household=fresh, data=data),
         )
@@ -192,8 +179,7 @@ def income_set(request: HttpRequest, pk: int) -> HttpResponse:
     form = IncomeForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        done = _write(
-            request,
+        done = run_service(
             form,
             lambda: services.set_income(
                 acting_user=request.user,
@@ -215,8 +201,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = _write(
-            request,
+        person = run_service(
             form,
             lambda: services.add_member(
                 acting_user=request.user, household=household, data=form.service_data()
@@ -255,8 +240,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         fresh = Person.objects.get(pk=person.pk)
-        done = _write(
-            request,
+        done = run_service(
             form,
             lambda: services.update_person(acting_user=request.user, person=fresh, data=data),
         )
@@ -273,7 +257,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _person_action(request: HttpRequest, pk: int, form_class: Any, run: Any) -> HttpResponse:
     person = _person(request, pk)
     form = form_class(request.POST)
-    if form.is_valid() and _write(request, form, lambda: run(person, form.cleaned_data)):
+    if form.is_valid() and run_service(form, lambda: run(person, form.cleaned_data)):
         messages.success(request, "已完成")
     else:
         for error in form.errors.get("__all__", []) + [

@@ -4,8 +4,9 @@
 
 Builds a temporary database (migrate + the bundled regions), writes an import file of
 about 30,000 households over Wulong's villages, then imports it `--runs` times, each
-time into a fresh copy of the empty database, and prints persons/s and the seconds
-spent parsing, validating and writing. Target (issue #2): ≥ 10,000 persons/s.
+time into a fresh copy of the empty database, and prints persons/s, the seconds spent
+parsing, validating and writing, and the load average (other work on the machine slows
+the import down: quote it with the figures). Target (issue #2): ≥ 10,000 persons/s.
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ def generate(path: Path, persons: int, seed: int = 2026) -> int:
     return households
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, as uptime shows them."""
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def fresh_database(template: Path) -> None:
     connection.close()
     for suffix in ("", "-wal", "-shm"):
@@ -175,6 +181,7 @@ def main() -> None:
             f"generated {args.persons} persons in {households} households "
             f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
         )
+        print(f"load average before the runs: {_load()} ({os.cpu_count()} CPUs)")
         rates, results = [], []
         for run in range(1, args.runs + 1):
             fresh_database(template)
@@ -195,7 +202,7 @@ def main() -> None:
                 f"run {run}: {result.rows} persons, {result.households_created} households in "
                 f"{seconds:.2f} s = {rate:,.0f} persons/s "
                 f"(parse {t['parse']:.2f} s, validate {t['validate']:.2f} s, "
-                f"write {t['write']:.2f} s)"
+                f"write {t['write']:.2f} s; load average {_load()})"
             )
         median = statistics.median(rates)
         seconds, result = sorted(results, key=lambda r: r[0])[len(results) // 2]

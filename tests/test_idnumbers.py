@@ -1,10 +1,13 @@
 """Tests for fupin.registry.idnumbers (pure Python, no Django needed)."""
 
 import datetime
+import random
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
+from fupin.registry import idnumbers
 from fupin.registry.idnumbers import (
     EXCEL_MESSAGE,
     IdNumberError,
@@ -238,3 +241,77 @@ def test_make_id_number_known_values():
 def test_make_id_number_rejects_bad_input(address, sequence):
     with pytest.raises(ValueError):
         make_id_number(address, datetime.date(1990, 1, 1), sequence)
+
+
+# --- the fast path for canonical numbers ---------------------------------------------
+
+
+def _outcome(raw: object) -> tuple[str, str]:
+    try:
+        return "ok", normalise_id_number(raw, today=TODAY)
+    except IdNumberError as exc:
+        return "error", str(exc)
+
+
+def _canonical_shapes() -> list[str]:
+    """18-character [0-9]{17}[0-9X] strings, valid and invalid in every checked way."""
+    fixed = [
+        VALID,
+        VALID_X,
+        VALID_X2,
+        "500156199001012000",  # valid, ends in 000
+        make_id_number("512326", datetime.date(1985, 6, 15), 41),  # abolished address
+        make_id_number("500156", datetime.date(1900, 1, 1), 7),  # earliest allowed
+        make_id_number("500156", TODAY, 1),  # born today
+        "500156199001011234",  # check character wrong
+        "11010519491231002" + "1",  # wrong where X is expected
+        "500156199001011000",  # wrong and ends in 000: the Excel message
+        "50015619900230123X",  # 30 February
+        "50015619901301123X",  # month 13
+        "50015619900100123X",  # day 0
+        "50015618991231123X",  # before 1900
+        "50015600000101123X",  # year 0
+        make_id_number("500156", TODAY + datetime.timedelta(days=1), 1),  # born tomorrow
+    ]
+    rng = random.Random(2026)
+    generated = []
+    for _ in range(2000):
+        if rng.random() < 0.5:  # a real day, possibly before 1900 or after TODAY
+            birth = datetime.date(1880, 1, 1) + datetime.timedelta(days=rng.randint(0, 55_000))
+            digits = f"{birth:%Y%m%d}"
+        else:  # any eight digits
+            digits = f"{rng.randint(0, 9999):04d}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+        body = f"{rng.randint(0, 999999):06d}{digits}{rng.randint(0, 999):03d}"
+        generated += [body + rng.choice("0123456789X"), body + _iso7064_check(body)]
+    return fixed + generated
+
+
+def test_fast_path_agrees_with_the_full_cleaning():
+    """A canonical 18-character str skips the cleaning; the same number with spaces and
+    zero-width characters around it takes the full way: same result, same message."""
+    outcomes = {"ok": 0, "error": 0}
+    with mock.patch.object(idnumbers, "_cleaned", wraps=idnumbers._cleaned) as cleaned:
+        for number in _canonical_shapes():
+            cleaned.reset_mock()
+            fast = _outcome(number)
+            assert not cleaned.called, number
+            slow = _outcome(f" \u3000{number}\u200b\n")
+            assert cleaned.call_count == 1, number
+            assert fast == slow, number
+            outcomes[fast[0]] += 1
+    assert outcomes["ok"] > 500 and outcomes["error"] > 500  # both kinds well covered
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "11010519491231002x",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "500156900101123",
+        500156199001011235,
+    ],
+)
+def test_non_canonical_input_takes_the_full_way(raw):
+    with mock.patch.object(idnumbers, "_cleaned", wraps=idnumbers._cleaned) as cleaned:
+        _outcome(raw)
+    assert cleaned.call_count == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import io
 import itertools
 import json
@@ -15,10 +16,12 @@ import openpyxl
 import pytest
 import xlsxwriter
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from fupin.core.bulk import bulk_mode, execute, insert
 from fupin.core.context import acting_as
 from fupin.core.models import AuditLog
-from fupin.registry import imports
+from fupin.registry import import_validation, import_writing
 from fupin.registry.idnumbers import EXCEL_MESSAGE, make_id_number
 from fupin.registry.imports import (
     COLUMNS,
@@ -578,7 +581,7 @@ def test_interrupted_import_leaves_whole_households_and_rerun_completes(
     settings.FUPIN_IMPORT_BATCH_HOUSEHOLDS = 1
     rows = [head("H1"), member("H1"), head("H2"), member("H2"), member("H2")]
     path = write_xlsx(tmp_path / "h.xlsx", rows)
-    original = imports._Importer._write_batch
+    original = import_writing.Writer._write_batch
     calls = itertools.count()
 
     def killed_on_second_batch(self, plans):
@@ -586,16 +589,46 @@ def test_interrupted_import_leaves_whole_households_and_rerun_completes(
             raise KeyboardInterrupt
         return original(self, plans)
 
-    monkeypatch.setattr(imports._Importer, "_write_batch", killed_on_second_batch)
+    monkeypatch.setattr(import_writing.Writer, "_write_batch", killed_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
         run(path)
     assert list(Household.objects.values_list("number", flat=True)) == ["H1"]
     assert Person.objects.count() == 2
-    monkeypatch.setattr(imports._Importer, "_write_batch", original)
+    monkeypatch.setattr(import_writing.Writer, "_write_batch", original)
     result = run(path)
     assert result["households_created"] == 1 and result["persons_created"] == 3
     assert result["unchanged"] == 2
     assert Person.objects.count() == 5
+
+
+def test_registry_changed_meanwhile_rejects_only_the_clashing_household(
+    db, tmp_path, settings, monkeypatch, household_factory
+):
+    """An ID registered elsewhere between validation and writing makes its batch fail;
+    the batch is retried household by household and only that household is rejected."""
+    settings.FUPIN_IMPORT_BATCH_HOUSEHOLDS = 10
+    rows = [head("H1"), member("H1"), head("H2"), member("H2"), head("H3")]
+    taken = rows[3]["证件号码"]
+    validate = import_validation.Validation.validate
+
+    def validate_then_register(self):
+        plans = validate(self)
+        household_factory(
+            number="OTHER", members=[{"relation": "spouse", "name": "王二", "id_number": taken}]
+        )
+        return plans
+
+    monkeypatch.setattr(import_validation.Validation, "validate", validate_then_register)
+    result = run(write_xlsx(tmp_path / "h.xlsx", rows))
+    errors = errors_of(result)
+    assert set(errors) == {4, 5} and all(
+        "写入数据库失败，本户未导入" in e[0] for e in errors.values()
+    )
+    assert result["households_created"] == 2 and result["persons_created"] == 3
+    assert result["rejected"] == 2
+    assert sorted(Household.objects.values_list("number", flat=True)) == ["H1", "H3", "OTHER"]
+    created = AuditLog.objects.filter(action="create", object_type="registry.household")
+    assert sorted(created.values_list("object_repr", flat=True)) == ["H1", "H3", "OTHER"]
 
 
 def test_template(db, tmp_path):
@@ -626,3 +659,49 @@ def test_errors_workbook_from_the_engine(db, tmp_path):
     assert write_errors(result, buffer) == 1
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     assert "没有户主行" in sheet.cell(row=2, column=len(HEADER) + 1).value
+
+
+# --- the bulk machinery ------------------------------------------------------------
+
+
+def test_garbage_collection_is_restored(db, tmp_path):
+    """The engine turns cyclic garbage collection off while it runs (bulk_mode): it must
+    come back on however the import ends, and concurrent imports share the switch."""
+    assert gc.isenabled()
+    path = write_xlsx(tmp_path / "h.xlsx", [head("H1"), member("H1")])
+    assert import_households(path, user=None).persons_created == 2
+    assert gc.isenabled()
+    with pytest.raises(ImportFileError):
+        import_households(tmp_path / "missing.xlsx", user=None)
+    assert gc.isenabled()
+    with pytest.raises(KeyError), bulk_mode():
+        assert not gc.isenabled()
+        with bulk_mode():  # a second import, e.g. in another thread of the web process
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # still one running
+        raise KeyError
+    assert gc.isenabled()
+    gc.disable()  # off before: left off
+    try:
+        import_households(path, user=None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_bulk_insert_constants_and_returning(db):
+    """Values shared by all rows go into the SQL (literals on SQLite, quoted) or are
+    bound once; RETURNING gives the keys of the new rows."""
+    now = timezone.now()
+    shared = {"username": "o'brien; --", "source": "cli\n", "ip": "10.0.0.1"}
+    rows = [("update", f"{n}", "x", {"n": n, "name": "李'秀英"}, "m") for n in range(3)]
+    fields = ["action", "object_id", "object_repr", "changes", "message"]
+    returned = execute(
+        [insert(AuditLog, fields, rows, now, shared=shared, returning=["object_id", "pk"])]
+    )
+    ids = dict(returned)
+    assert sorted(ids) == ["0", "1", "2"]
+    for entry in AuditLog.objects.filter(pk__in=ids.values()):
+        assert (entry.username, entry.source, entry.ip) == ("o'brien; --", "cli\n", "10.0.0.1")
+        assert entry.changes == {"n": int(entry.object_id), "name": "李'秀英"}
+        assert entry.at == now and ids[entry.object_id] == entry.pk

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.registry",
     "fupin.employment",
+    "fupin.ledgers",
 ]
 
 MIDDLEWARE = [

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fupin.registry",
     "fupin.employment",
     "fupin.ledgers",
+    "fupin.stats",
 ]
 
 MIDDLEWARE = [

@@ -51,8 +51,10 @@ def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwarg
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:
     from django.apps import apps
 
-    # Once per migrate, after every app's permissions exist.
-    if getattr(sender, "label", "") == list(apps.get_app_configs())[-1].label:
+    # Once per migrate, after every app's permissions exist. Django sends post_migrate
+    # only for apps with a models module, so the last of those is the one to wait for.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if getattr(sender, "label", "") == with_models[-1].label:
         from fupin.accounts.roles import sync_role_groups
 
         sync_role_groups()

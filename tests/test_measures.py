@@ -188,7 +188,7 @@ RESOURCES = [
     "employer", "job", "recruitment-event", "workshop", "public-welfare-post", "startup",
     "training", "export-batch",
 ]  # fmt: skip
-DISTRICT_WIDE = {"employer", "job"}
+DISTRICT_WIDE = {"employer", "job", "training", "export-batch"}
 
 
 @pytest.mark.parametrize("name", RESOURCES)
@@ -226,13 +226,19 @@ ACTIONS = [
 ]
 
 
+OPEN_TO_DISTRICT = {"training-enroll", "training-result", "export-batch-participant"}
+
+
 @pytest.mark.parametrize("name,key", ACTIONS)
 def test_actions_matrix(world, name, key):
     url = reverse(name, kwargs={"pk": world[key].pk})
     assert client(None).post(url).status_code == 302
     assert reverse("login") in client(None).post(url)["Location"]
     assert client(world["wrong_role"]).post(url).status_code == 403
-    assert client(world["outside"]).post(url).status_code == 404
+    # District-wide classes and batches take people from every township (checked per person).
+    open_to_district = name in OPEN_TO_DISTRICT
+    assert client(world["outside"]).post(url).status_code == (302 if open_to_district else 404)
+    assert client(world["other_district"]).post(url).status_code == 404
     assert client(world["inside"]).post(url).status_code == 302  # back to the page
 
 
@@ -386,6 +392,10 @@ def test_holder_age_limits(world, household_factory, township_operator, birth, o
             acting_user=township_operator, post=post, person=person, start=D(2024, 6, 1)
         )
         assert placement.pk
+        # Holders of 61–70 are placed but are not poor laborers (working age 16–60): the
+        # placement is their record; no employment state is written for them.
+        is_laborer = birth > D(1963, 6, 1)
+        assert EmploymentRecord.objects.filter(person=person).exists() == is_laborer
     else:
         with pytest.raises(ValidationError, match="16–70"):
             s.place_on_post(
@@ -433,6 +443,34 @@ def test_enrollment_is_unique(world, township_operator):
         format="json",
     )
     assert response.status_code == 400 and "已报名" in response.content.decode()
+
+
+def test_district_class_takes_trainees_from_every_township(
+    world, household_factory, other_township_operator
+):
+    """A class held in 凤山 is open to 芙蓉's clerk for 芙蓉 people only; they can't edit the
+    class nor see or change 凤山's trainees."""
+    training = world["training"]
+    own = person_in(household_factory, village=FURONG_VILLAGE, name="芙蓉学员")
+    furong = client(other_township_operator)
+    url = reverse("training-enroll", kwargs={"pk": training.pk})
+    assert furong.post(url, {"person": own.pk}).status_code == 302
+    assert training.enrollments.filter(person=own).exists()
+    with pytest.raises(PermissionDenied):  # 凤山 person, outside 芙蓉 jurisdiction
+        s.enroll(acting_user=other_township_operator, training=training, person=world["person"])
+    page = furong.get(reverse("training-detail", kwargs={"pk": training.pk})).content.decode()
+    assert "芙蓉学员" in page and world["person"].name not in page
+    edit = furong.post(reverse("training-edit", kwargs={"pk": training.pk}), {"name": "改名"})
+    assert edit.status_code == 404
+    result = furong.post(
+        reverse("training-result", kwargs={"pk": training.pk}),
+        {"enrollment": world["enrollment"].pk, "completed": "on"},
+    )
+    assert result.status_code == 302
+    world["enrollment"].refresh_from_db()
+    assert not world["enrollment"].completed  # not theirs: refused, nothing changed
+    body = api(other_township_operator).get("/api/enrollments/").json()
+    assert [row["person"] for row in body["results"]] == [own.pk]
 
 
 def test_tier_between():

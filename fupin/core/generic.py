@@ -304,11 +304,17 @@ class ObjectAction(ResourceView):
 
     action = "change"
     form_class: Any = None
+    # "edit": the record must be inside the user's own jurisdiction; "read": any record the
+    # user sees (a district-wide class takes trainees from every township — the service
+    # checks the person against the user's jurisdiction).
+    parent_scope = "edit"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(self.resource.url("detail", get_object_or_404(self._scope(), pk=pk)))
 
     def _scope(self) -> Any:
+        if self.parent_scope == "read":
+            return self.resource.queryset(self.request.user)
         return self.resource.edit_queryset(self.request.user)
 
     def get_permission_required(self) -> list[str]:

@@ -45,8 +45,9 @@ class ScopedQuerySet(models.QuerySet):
 
 
 class DistrictWideQuerySet(ScopedQuerySet):
-    """Employers and job postings: everyone in a district sees the whole district's, plus
-    those of partner regions outside the province (劳务协作)."""
+    """Employers, job postings, training classes and labor-export batches: everyone in a
+    district sees the whole district's, plus those of partner regions outside the province
+    (劳务协作). Writes stay inside one's own jurisdiction (services check it)."""
 
     def for_user(self, user: Any) -> ScopedQuerySet:
         code = jurisdiction_code(user)

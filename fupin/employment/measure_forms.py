@@ -225,7 +225,10 @@ class EnrollmentResultForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.parent is not None:
-            self.fields["enrollment"].queryset = self.parent.enrollments.all()
+            # A class is district-wide; its trainees are not: only the user's own people.
+            self.fields["enrollment"].queryset = m.Enrollment.objects.for_user(self.user).filter(
+                training=self.parent
+            )
 
     def run(self) -> Any:
         data = dict(self.cleaned_data)

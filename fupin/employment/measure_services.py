@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength
@@ -129,6 +129,13 @@ def _save(
 def _visible(model: Any, user: Any) -> Any:
     """Rows the user may see (all for the system itself, user None)."""
     return model.objects.all() if user is None else model.objects.for_user(user)
+
+
+def _check_open_to(acting_user: Any, model: Any, obj: Any) -> None:
+    """District-wide classes and batches take people from every township that sees them;
+    the person is checked against the user's own jurisdiction separately."""
+    if not _visible(model, acting_user).filter(pk=obj.pk).exists():
+        raise PermissionDenied(f"{model._meta.verbose_name}不在辖区内")
 
 
 def _person_in_scope(acting_user: Any, person: Person) -> Person:
@@ -485,7 +492,7 @@ def enroll(*, acting_user: Any, training: TrainingClass, person: Person) -> Enro
     """One enrollment per person per class."""
     check_permission(acting_user, "employment.add_enrollment")
     training = TrainingClass.objects.select_for_update().get(pk=training.pk)
-    check_jurisdiction(acting_user, training.region_id)
+    _check_open_to(acting_user, TrainingClass, training)
     person = _person_in_scope(acting_user, person)
     if Enrollment.objects.filter(training=training, person=person).exists():
         raise ValidationError({"person": f"{person.name} 已报名该培训班"})
@@ -540,7 +547,7 @@ def add_export_participant(
     (tier from home village vs destination; channel 劳务协作 outside the province)."""
     check_permission(acting_user, "employment.add_exportparticipant")
     batch = ExportBatch.objects.select_for_update().get(pk=batch.pk)
-    check_jurisdiction(acting_user, batch.region_id)
+    _check_open_to(acting_user, ExportBatch, batch)
     person = _person_in_scope(acting_user, person)
     if ExportParticipant.objects.filter(batch=batch, person=person).exists():
         raise ValidationError({"person": f"{person.name} 已在该批次中"})

@@ -37,17 +37,17 @@ urlpatterns = [
     path("startups/<int:pk>/loans/", v.action(v.startups, forms.LoanForm), name="startup-loan"),
     path(
         "trainings/<int:pk>/enroll/",
-        v.action(v.trainings, forms.EnrollForm),
+        v.action(v.trainings, forms.EnrollForm, parent_scope="read"),
         name="training-enroll",
     ),
     path(
         "trainings/<int:pk>/result/",
-        v.action(v.trainings, forms.EnrollmentResultForm),
+        v.action(v.trainings, forms.EnrollmentResultForm, parent_scope="read"),
         name="training-result",
     ),
     path(
         "export-batches/<int:pk>/participants/",
-        v.action(v.batches, forms.ParticipantForm),
+        v.action(v.batches, forms.ParticipantForm, parent_scope="read"),
         name="export-batch-participant",
     ),
 ]

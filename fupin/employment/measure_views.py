@@ -322,5 +322,5 @@ trainings = TrainingClassResource()
 batches = ExportBatchResource()
 
 
-def action(resource: Resource, form_class: Any) -> Any:
-    return ObjectAction.as_view(resource=resource, form_class=form_class)
+def action(resource: Resource, form_class: Any, parent_scope: str = "edit") -> Any:
+    return ObjectAction.as_view(resource=resource, form_class=form_class, parent_scope=parent_scope)

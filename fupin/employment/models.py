@@ -171,6 +171,10 @@ class Loan(TimestampedModel):
 
 
 class TrainingClass(ScopedModel):
+    """Classes are run for the whole district (see DistrictWideQuerySet): every township
+    enrolls its own laborers; the class itself is edited where it is held."""
+
+    objects = DistrictWideQuerySet.as_manager()
     name = models.CharField("培训班名称", max_length=200)
     training_type = models.CharField("培训类型", max_length=20, choices=c.TrainingType.choices)
     provider = models.CharField("培训机构", max_length=200)
@@ -216,7 +220,11 @@ class Enrollment(PersonRecord):
 
 
 class ExportBatch(ScopedModel):
-    """有组织劳务输出: a batch of workers sent together (专车/专机/包机/火车)."""
+    """有组织劳务输出: a batch of workers sent together (专车/专机/包机/火车). Batches are
+    organised for the whole district (visible district-wide; each township adds its own
+    laborers); the batch itself is edited where it departs from."""
+
+    objects = DistrictWideQuerySet.as_manager()
 
     departed_on = models.DateField("出发日期")
     mode = models.CharField("方式", max_length=10, choices=c.ExportMode.choices)

@@ -5,7 +5,8 @@ xlsx export, the API and the dashboard, so that every place shows the same numbe
 
 Definitions (as of day D; "this year" is 1 January of D's year up to D):
 
-- stocks on D: ``laborers`` (selectors.laborers(D)); ``transferred`` (laborers whose
+- stocks on D: ``laborers`` (selectors.laborers(D)); ``employed`` (their state valid on
+  D is 已就业, farming included); ``transferred`` (laborers whose
   state valid on D is employed in non-farm work, selectors.transferred_condition), split
   by location tier and by form; ``unemployed_with_needs`` (laborers whose state on D is
   未就业, i.e. unemployed and wanting work); ``workshops`` (recognised by D, not revoked
@@ -53,6 +54,7 @@ TRAINING_TYPES = list(c.TrainingType.values)
 # Plain figures (no breakdown), in report order, with their Chinese labels and units.
 LABELS: dict[str, str] = {
     "laborers": "贫困劳动力（人）",
+    "employed": "已就业（人）",
     "transferred": "转移就业（人）",
     "recruitment_events": "招聘活动（场）",
     "posts_offered": "招聘活动提供岗位（个）",
@@ -70,6 +72,12 @@ LABELS: dict[str, str] = {
     "unemployed_with_needs": "未就业有就业需求（人）",
 }
 COUNTS = [k for k in LABELS if k != "coverage"]
+BREAKDOWNS = (
+    "transferred_by_tier",
+    "transferred_by_form",
+    "training_by_type",
+    "transferred_by_province",  # province code of the place of work ("": not recorded)
+)
 
 
 def child_length(code: str) -> int | None:
@@ -119,16 +127,19 @@ def _code_path(model: Any) -> str:
     return model.scope_field.removesuffix("__code") + "_id"
 
 
-def _grouped(queryset: QuerySet, path: str, length: int, **aggregates: Any) -> dict[str, dict]:
-    """One GROUP BY over the first `length` characters of the region code at `path`."""
-    rows = (
+def _grouped(
+    queryset: QuerySet, path: str, length: int, by: dict[str, Any] | None = None, **aggregates: Any
+) -> list[dict[str, Any]]:
+    """One GROUP BY over the first `length` characters of the region code at `path` (and
+    the extra keys `by`); rows with "child"."""
+    by = by or {}
+    return list(
         queryset.order_by()
-        .annotate(child=Substr(path, 1, length))
-        .values("child")
+        .annotate(child=Substr(path, 1, length), **by)
+        .values("child", *by)
         .annotate(**aggregates)
         .order_by()
     )
-    return {row.pop("child"): row for row in rows}
 
 
 def _active(start: str, end: str, day: datetime.date) -> Q:
@@ -141,6 +152,7 @@ def _empty() -> dict[str, Any]:
     row["transferred_by_tier"] = dict.fromkeys(TIERS, 0)
     row["transferred_by_form"] = dict.fromkeys(FORMS, 0)
     row["training_by_type"] = dict.fromkeys(TRAINING_TYPES, 0)
+    row["transferred_by_province"] = {}
     return row
 
 
@@ -158,8 +170,9 @@ def grouped_figures(
     this_year = {"gte": year_start, "lte": day}
     groups: dict[str, dict[str, Any]] = defaultdict(_empty)
 
-    def merge(found: dict[str, dict], mapping: dict[str, str]) -> None:
-        for child, values in found.items():
+    def merge(found: list[dict[str, Any]], mapping: dict[str, str]) -> None:
+        for values in found:
+            child = values["child"]
             for key, target in mapping.items():
                 value = values[key] or 0
                 if "." in target:
@@ -178,16 +191,27 @@ def grouped_figures(
     moved = transferred_condition()
     aggregates = {
         "laborers": Count("pk"),
+        "employed": Count("pk", filter=Q(status=c.Status.EMPLOYED)),
         "transferred": Count("pk", filter=moved),
         "unemployed_with_needs": Count("pk", filter=Q(status=c.Status.UNEMPLOYED)),
         "served": Count("pk", filter=served),
         **{f"tier_{t}": Count("pk", filter=moved & Q(location_tier=t)) for t in TIERS},
         **{f"form_{f}": Count("pk", filter=moved & Q(form=f)) for f in FORMS},
     }
+    # Grouped by province of work too, for the destinations (rows: townships × provinces).
+    province = {"province": Substr("state__destination_id", 1, 2)}
+    found = _grouped(people, "household__village_id", length, by=province, **aggregates)
+    for row in found:
+        if row["transferred"]:
+            provinces = groups[row["child"]]["transferred_by_province"]
+            provinces[row["province"] or ""] = (
+                provinces.get(row["province"] or "", 0) + row["transferred"]
+            )
     merge(
-        _grouped(people, "household__village_id", length, **aggregates),
+        found,
         {
             "laborers": "laborers",
+            "employed": "employed",
             "transferred": "transferred",
             "unemployed_with_needs": "unemployed_with_needs",
             "served": "served",
@@ -276,9 +300,9 @@ def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         for key in COUNTS:
             total[key] += row[key]
-        for key in ("transferred_by_tier", "transferred_by_form", "training_by_type"):
+        for key in BREAKDOWNS:
             for inner, value in row[key].items():
-                total[key][inner] += value
+                total[key][inner] = total[key].get(inner, 0) + value
     return total
 
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from fupin.core.context import acting_as
+from fupin.employment import laborer_import_cli
 from fupin.registry.imports import ImportFileError, import_households, write_errors
 
 STAGES = {"parse": "读取", "validate": "校验", "write": "写入"}
@@ -31,7 +32,7 @@ def find_user(username: str | None) -> Any:
 
 class Command(BaseCommand):
     help = (
-        "导入数据：fupin import households FILE [--user USERNAME] [--dry-run] [--json] "
+        "导入数据：fupin import households|laborers FILE [--user USERNAME] [--dry-run] [--json] "
         "[--errors OUT.xlsx]"
     )
 
@@ -59,9 +60,13 @@ class Command(BaseCommand):
         households.add_argument(
             "--errors", type=Path, metavar="OUT.xlsx", help="把被拒绝的行（含错误原因列）写入该文件"
         )
+        laborer_import_cli.add_parser(sub)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         user = find_user(opts["user"])
+        if opts["kind"] == "laborers":
+            laborer_import_cli.run(self, user, opts)
+            return
         with acting_as(user, source="cli"):
             result = self._run(user, opts)
         if opts["errors"]:

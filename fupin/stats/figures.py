@@ -12,15 +12,18 @@ Definitions (as of day D; "this year" is 1 January of D's year up to D):
   未就业, i.e. unemployed and wanting work); ``workshops`` (recognised by D, not revoked
   on D) and ``workshop_laborers`` (laborers whose state on D is employment in one of
   them); ``public_welfare_posts`` (developed by D, not closed on D) and
-  ``public_welfare_on_post`` (people on a post on D);
+  ``public_welfare_on_post`` (those posts held by someone on D);
 - flows this year: ``recruitment_events`` / ``posts_offered``; ``startup_loans`` /
   ``startup_loan_amount`` (loans granted this year, in yuan); ``training_enrollments`` (in
   classes starting this year), by training type; ``export_batches`` (departing this year)
   / ``export_workers`` (registered people on them); ``served`` (laborers with at least one
   employment service dated this year) and ``coverage`` = served / laborers.
 
-Where a figure is counted: people by their household's village; workshops, posts,
-events, classes and batches by their own region; workshop laborers by the workshop's.
+Where a figure is counted: people (laborers, services, loans, enrollments) by their
+household's village; workshops, posts, events and export batches by their own region, and
+what hangs on them (workshop laborers, post holders, batch workers) with them. These are
+the ledgers' rules (fupin/ledgers/definitions.py): each figure is the row count or a
+column total of one ledger for the same region and date (tests/test_stats_ledgers.py).
 
 Every read starts from the one scoping method (``for_user(user).in_region(code)``) and
 every figure is one GROUP BY over the region-code prefix of the next level (township, or
@@ -243,15 +246,17 @@ def grouped_figures(
         _active("developed_on", "closed_on", day)
     )
     merge(_grouped(posts, "region_id", length, n=Count("pk")), {"n": "public_welfare_posts"})
-    placements = _scoped(m.Placement.objects.all(), user, code).filter(_active("start", "end", day))
+    # Posts of the region held on `day` (the 在岗 column of the public_welfare ledger).
+    held = m.Placement.objects.filter(_active("start", "end", day), post__in=posts.values("pk"))
     merge(
-        _grouped(placements, _code_path(m.Placement), length, n=Count("person", distinct=True)),
+        _grouped(held, "post__region_id", length, n=Count("post", distinct=True)),
         {"n": "public_welfare_on_post"},
     )
 
     loans = (
         _scoped(m.Loan.objects.all(), user, code)
         .filter(**{f"granted_on__{k}": v for k, v in this_year.items()})
+        .filter(startup__started_on__lte=day)
         .exclude(status=c.LoanStatus.APPLIED)
     )
     merge(
@@ -285,13 +290,9 @@ def grouped_figures(
         **{f"departed_on__{k}": v for k, v in this_year.items()}
     )
     merge(_grouped(batches, "region_id", length, n=Count("pk")), {"n": "export_batches"})
-    workers = _scoped(m.ExportParticipant.objects.all(), user, code).filter(
-        **{f"batch__departed_on__{k}": v for k, v in this_year.items()}
-    )
-    merge(
-        _grouped(workers, _code_path(m.ExportParticipant), length, n=Count("pk")),
-        {"n": "export_workers"},
-    )
+    # Registered people on those batches, counted where the batch was organised.
+    workers = m.ExportParticipant.objects.filter(batch__in=batches.values("pk"))
+    merge(_grouped(workers, "batch__region_id", length, n=Count("pk")), {"n": "export_workers"})
     return dict(groups)
 
 

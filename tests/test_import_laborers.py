@@ -14,7 +14,10 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from fupin.core.models import AuditLog
 from fupin.employment import laborer_imports, services
@@ -468,3 +471,104 @@ def test_template_has_the_columns_drop_downs_and_notes(tmp_path):
     assert "说明" in book.sheetnames
     # The template imports as it is: a header without rows.
     assert laborer_imports.read_laborer_file(path).rows == []
+
+
+# --- the upload pages -------------------------------------------------------------------
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def job_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def upload(client: Client, path: Path) -> Any:
+    with path.open("rb") as handle:
+        content = handle.read()
+    return client.post(reverse("laborer-import"), {"file": SimpleUploadedFile(path.name, content)})
+
+
+def test_upload_validate_then_confirm(tmp_path, people, township_operator, job_dir):
+    client = client_for(township_operator)
+    assert client.get(reverse("laborer-list")).content.decode().count(reverse("laborer-import"))
+    assert client.get(reverse("laborer-import")).status_code == 200
+    rows = [employed(people["赵淑碧"]), employed(people["孙芙蓉"])]  # the second: 芙蓉
+    response = upload(client, write_xlsx(tmp_path / "就业.xlsx", rows))
+    assert response.status_code == 302
+    report = client.get(response["Location"])
+    job = report.context["job"]
+    assert job.params["dry_run"] and job.result["created"] == 1 and job.result["rejected"] == 1
+    content = report.content.decode()
+    assert "该人员不在您的管辖范围内" in content and "确认导入其余有效行" in content
+    assert not EmploymentRecord.objects.exists()
+
+    download = client.get(reverse("laborer-import-errors", kwargs={"pk": job.pk}))
+    assert download.status_code == 200 and download["Content-Type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert "不在您的管辖范围内" in list(book.active.iter_rows(values_only=True))[1][-1]
+
+    confirmed = client.post(reverse("laborer-import-confirm", kwargs={"pk": job.pk}))
+    assert confirmed.status_code == 302
+    assert current(people["赵淑碧"]).status == "employed" and current(people["孙芙蓉"]) is None
+    done = client.get(confirmed["Location"])
+    assert "导入完成" in done.content.decode()
+    summary = AuditLog.objects.get(action="import", object_type="employment.employmentrecord")
+    assert summary.source == "web" and summary.username == township_operator.username
+    again = client.post(reverse("laborer-import-confirm", kwargs={"pk": job.pk}))
+    assert again["Location"] == confirmed["Location"]
+    assert EmploymentRecord.objects.count() == 1
+
+
+def test_upload_refuses_other_files_and_hides_other_users_jobs(
+    tmp_path, people, township_operator, county_admin, job_dir
+):
+    client = client_for(township_operator)
+    bad = tmp_path / "a.txt"
+    bad.write_bytes(b"hello")
+    response = upload(client, bad)
+    assert response.status_code == 200 and "只支持 .xlsx 或 .csv 文件" in response.content.decode()
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    report = client.get(upload(client, broken)["Location"])
+    assert report.context["job"].status == "failed" and "无法处理该文件" in report.content.decode()
+    ok = upload(client, write_xlsx(tmp_path / "ok.xlsx", [employed(people["赵淑碧"])]))
+    assert client_for(county_admin).get(ok["Location"]).status_code == 404
+
+
+def test_template_download(township_operator):
+    response = client_for(township_operator).get(reverse("laborer-import-template"))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert [c.value for c in next(book.worksheets[0].iter_rows(max_row=1))] == HEADER
+
+
+@pytest.mark.parametrize("name", ["laborer-import", "laborer-import-template"])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (None, 302),
+        ("leader", 403),
+        ("supervisor", 403),
+        ("village_clerk", 200),
+        ("township_operator", 200),
+        ("county_admin", 200),
+    ],
+)
+def test_import_pages_permission_matrix(db, request, name, role, expected):
+    user = request.getfixturevalue(role) if role else None
+    response = client_for(user).get(reverse(name))
+    assert response.status_code == expected
+    if expected == 302:
+        assert reverse("login") in response["Location"]
+    listing = client_for(user).get(reverse("laborer-list"))
+    assert (reverse("laborer-import") in listing.content.decode()) == (expected == 200)

@@ -2,11 +2,30 @@
 
 from django.urls import path
 
+from fupin.employment import laborer_export_views, laborer_import_views
 from fupin.employment import laborer_views as views
 
 urlpatterns = [
     path("laborers/", views.laborer_list, name="laborer-list"),
     path("laborers/verify/", views.verify_start, name="laborer-verify"),
+    path("laborers/export/", laborer_export_views.laborer_export, name="laborer-export"),
+    path("laborers/import/", laborer_import_views.import_start, name="laborer-import"),
+    path(
+        "laborers/import/template.xlsx",
+        laborer_import_views.import_template,
+        name="laborer-import-template",
+    ),
+    path("laborers/import/<int:pk>/", laborer_import_views.import_job, name="laborer-import-job"),
+    path(
+        "laborers/import/<int:pk>/confirm/",
+        laborer_import_views.import_confirm,
+        name="laborer-import-confirm",
+    ),
+    path(
+        "laborers/import/<int:pk>/errors.xlsx",
+        laborer_import_views.import_errors,
+        name="laborer-import-errors",
+    ),
     path("laborers/verify/<int:pk>/confirm/", views.verify_confirm, name="laborer-verify-confirm"),
     path("laborers/verify/<int:pk>/change/", views.verify_change, name="laborer-verify-change"),
     path("laborers/verify/<int:pk>/skip/", views.verify_skip, name="laborer-verify-skip"),

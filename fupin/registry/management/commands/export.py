@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fupin.core.context import acting_as
 from fupin.core.models import jurisdiction_code
+from fupin.employment import laborer_export_cli
 from fupin.regions.models import Region
 from fupin.registry.exports import export_households
 from fupin.registry.models import Household
@@ -28,7 +29,9 @@ def find_user(username: str) -> Any:
 
 
 class Command(BaseCommand):
-    help = "导出数据：fupin export households --region CODE --user USERNAME --out FILE.xlsx"
+    help = (
+        "导出数据：fupin export households|laborers --region CODE --user USERNAME --out FILE.xlsx"
+    )
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="kind", required=True)
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         households.add_argument("--user", required=True, help="以该用户身份导出（权限与管辖范围）")
         households.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
         households.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+        laborer_export_cli.add_parser(sub)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         user = find_user(opts["user"])
@@ -56,6 +60,9 @@ class Command(BaseCommand):
         out: Path = opts["out"]
         if out.suffix.lower() != ".xlsx":
             raise CommandError("输出文件应为 .xlsx")
+        if opts["kind"] == "laborers":
+            laborer_export_cli.run(self, user, code, out, opts)
+            return
         households = Household.objects.for_user(user).in_region(code)
         with acting_as(user, source="cli"):
             try:

@@ -45,6 +45,23 @@ EMPLOYMENT_MODELS = [
 EMPLOYMENT_READ = [f"employment.view_{m}" for m in EMPLOYMENT_MODELS]
 EMPLOYMENT_WRITE = [f"employment.{a}_{m}" for m in EMPLOYMENT_MODELS for a in ("add", "change")]
 
+# Supervision (督导核查): the group draws and calls, townships work their rectifications,
+# county admins do everything, leaders read the notice.
+SUPERVISION_CALL = [
+    "supervision.view_samplingplan",
+    "supervision.add_samplingplan",
+    "supervision.view_calltask",
+    "supervision.change_calltask",
+    "supervision.view_rectificationtask",
+    "supervision.review_rectificationtask",
+    "supervision.view_notice",
+    "supervision.run_quality",
+]
+SUPERVISION_RECTIFY = [
+    "supervision.view_rectificationtask",
+    "supervision.change_rectificationtask",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COUNTY_ADMIN: [
         *REGISTRY_READ,
@@ -55,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.manage_users",
         "core.view_auditlog",
         "core.view_figures",
+        *SUPERVISION_CALL,
+        "supervision.change_rectificationtask",
     ],
     Role.TOWNSHIP_OPERATOR: [
         *REGISTRY_READ,
@@ -62,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EMPLOYMENT_READ,
         *EMPLOYMENT_WRITE,
         "core.view_figures",
+        *SUPERVISION_RECTIFY,
     ],
     Role.VILLAGE_CLERK: [
         *REGISTRY_READ,
@@ -69,14 +89,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EMPLOYMENT_READ,
         *EMPLOYMENT_WRITE,
         "core.view_figures",
+        *SUPERVISION_RECTIFY,
     ],
     Role.SUPERVISOR: [
         *REGISTRY_READ,
         *EMPLOYMENT_READ,
         "registry.export_households",
         "core.view_figures",
+        *SUPERVISION_CALL,
     ],
-    Role.LEADER: ["core.view_figures"],
+    Role.LEADER: ["core.view_figures", "supervision.view_notice"],
 }
 
 # The region level each role is assigned at (a township operator holds a township, …).

@@ -41,11 +41,11 @@ def cleanup_expired(now: datetime.datetime | None = None) -> int:
     """Delete the files of ledger jobs older than keep_hours(); returns how many."""
     cutoff = (now or timezone.now()) - datetime.timedelta(hours=keep_hours())
     removed = 0
-    old = Job.objects.filter(kind=KIND, created_at__lt=cutoff).exclude(result__expired=True)
+    old = Job.objects.filter(kind=KIND, created_at__lt=cutoff, result__has_key="file")
     for job in old.only("pk", "result"):
-        folder = Path(settings.VAR_DIR) / "jobs" / str(job.pk)
-        shutil.rmtree(folder, ignore_errors=True)
-        Job.objects.filter(pk=job.pk).update(result={**(job.result or {}), "expired": True})
+        shutil.rmtree(Path(job.result["file"]).parent, ignore_errors=True)
+        kept = {k: v for k, v in job.result.items() if k != "file"}
+        Job.objects.filter(pk=job.pk).update(result={**kept, "expired": True})
         removed += 1
     return removed
 

@@ -54,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
             sampled=Count("items", distinct=True),
             open_calls=Count("items__call", filter=Q(items__call__status=c.CallStatus.OPEN)),
         )
+        .order_by("-created_at", "-id")
     )
     page = Paginator(plans, 20).get_page(request.GET.get("page"))
     my_open = CallTask.objects.for_user(user).filter(assignee=user, status=c.CallStatus.OPEN)

@@ -394,6 +394,15 @@ def test_fast_rows_match_the_public_api(world, tmp_path, county_admin):
             )  # fmt: skip
             paths.append(path)
         assert read(paths[0]) == read(paths[1]), ledger.id
+        styles = [
+            [
+                (c.number_format, c.font.b, c.border.left.style, c.alignment.horizontal)
+                for row in openpyxl.load_workbook(p).active.iter_rows()
+                for c in row
+            ]
+            for p in paths
+        ]
+        assert styles[0] == styles[1], ledger.id
 
 
 def test_no_per_row_queries(world, tmp_path, county_admin, household_factory):

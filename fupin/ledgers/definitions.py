@@ -659,7 +659,7 @@ LEDGER_LIST = [
             Column("wage_min", "月薪下限（元）", 11, "money"),
             Column("wage_max", "月薪上限（元）", 11, "money"),
             Column("caring_post", "爱心岗位", 7, "flag", total=True),
-            Column("events", "招聘活动推送（场）", 10, "int", total=True),
+            Column("events", "参加招聘活动（场）", 10, "int", total=True),
             Column("valid_to", "截止日期", 12, "date"),
             Column("status", "状态", 8, choices=labels(ec.JobStatus)),
         ),

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from fupin.core.models import AuditLog
 from fupin.employment import laborer_imports, services
-from fupin.employment.models import EmploymentRecord
+from fupin.employment.models import Employer, EmploymentRecord
 from fupin.employment.selectors import laborers, with_state
 from fupin.regions.models import Region
 from tests.conftest import FURONG_VILLAGE, new_id
@@ -73,11 +73,13 @@ def errors_of(result: dict[str, Any]) -> dict[int, list[str]]:
     return found
 
 
-def member(name: str, years: int, labor: str = "ordinary", relation: str = "son") -> dict:
+def member(
+    name: str, years: int, labor: str = "ordinary", relation: str = "son", days: int = 100
+) -> dict:
     return {
         "relation": relation,
         "name": name,
-        "id_number": new_id(birth=born(years)),
+        "id_number": new_id(birth=born(years, days)),
         "labor_ability": labor,
     }
 
@@ -221,6 +223,52 @@ def test_missing_columns_keep_the_current_values_while_the_status_stays(
         "44",
         "东莞某电子厂",
     )
+
+
+def test_a_new_state_of_the_same_job_keeps_its_links(tmp_path, people, county_admin):
+    """A new income for the same job keeps the employer (and workshop, post, batch) that
+    the measures linked; another job does not."""
+    zhao = people["赵淑碧"]
+    employer = Employer.objects.create(
+        credit_code="91500156MA60000000", name="武隆某厂", region_id="500156", trade="C"
+    )
+    old = TODAY - datetime.timedelta(days=30)
+    services.record_employment(
+        acting_user=None,
+        person=zhao,
+        data={"status": "employed", "form": "company", "location_tier": "in_county",
+              "employer_id": employer.pk},
+        valid_from=old,
+    )  # fmt: skip
+    row = {
+        "证件号码": zhao.id_number,
+        "就业状态": "已就业",
+        "就业形式": "企业务工",
+        "就业地域": "区内乡镇外",
+        "月收入": 3000,
+        "状态日期": TODAY - datetime.timedelta(days=2),
+    }
+    assert run(write_xlsx(tmp_path / "a.xlsx", [row]), user=county_admin)["updated"] == 1
+    assert current(zhao).employer_id == employer.pk and current(zhao).monthly_income == 3000
+    other = {**row, "就业单位": "另一家厂", "状态日期": TODAY}
+    assert run(write_xlsx(tmp_path / "b.xlsx", [other]), user=county_admin)["updated"] == 1
+    assert current(zhao).employer_id is None and current(zhao).employer_name == "另一家厂"
+
+
+def test_an_unchanged_state_dated_before_the_16th_birthday_is_not_an_error(
+    tmp_path, household_factory, county_admin
+):
+    """A laborer today whose current state was recorded a little before they turned 16:
+    the equal row is unchanged; a different row of that date is refused."""
+    household = household_factory(members=[member("钱少年", 16, days=10)])
+    young = household.members.get(name="钱少年")
+    early = TODAY - datetime.timedelta(days=20)
+    EmploymentRecord.objects.create(person=young, valid_from=early, status="unemployed")
+    row = {"证件号码": young.id_number, "就业状态": "未就业", "状态日期": early}
+    assert run(write_xlsx(tmp_path / "a.xlsx", [row]), user=county_admin)["unchanged"] == 1
+    changed = {**row, "就业状态": "暂无就业意愿", "未就业原因": "在读在训"}
+    result = run(write_xlsx(tmp_path / "b.xlsx", [changed]), user=county_admin)
+    assert "未满16周岁" in result["errors"][0]["message"]
 
 
 # --- rejection rules --------------------------------------------------------------------
@@ -439,22 +487,22 @@ def test_a_failing_batch_leaves_no_half_written_rows(
         )
     settings.FUPIN_IMPORT_BATCH_LABORERS = 1
     calls = []
-    real = laborer_imports.audit.record_many
+    real = laborer_imports.execute
 
-    def record_many(entries: list[Any]) -> None:
-        calls.append(len(entries))
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # killed during the second batch
-        real(entries)
+    def execute(inserts: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 4:  # the second batch's audit entries, after its state writes
+            raise KeyboardInterrupt  # killed
+        return real(inserts)
 
-    monkeypatch.setattr(laborer_imports.audit, "record_many", record_many)
+    monkeypatch.setattr(laborer_imports, "execute", execute)
     path = write_xlsx(tmp_path / "a.xlsx", [employed(zhao), employed(qian)])
     with pytest.raises(KeyboardInterrupt):
         run(path, user=county_admin)
     assert current(zhao).status == "employed"
     assert current(qian).status == "unemployed" and current(qian).valid_from == old
     assert EmploymentRecord.objects.filter(person=qian).count() == 1
-    monkeypatch.setattr(laborer_imports.audit, "record_many", real)
+    monkeypatch.setattr(laborer_imports, "execute", real)
     again = run(path, user=county_admin)  # running it again completes it
     assert (again["unchanged"], again["updated"]) == (1, 1)
 

@@ -25,6 +25,7 @@ from fupin.employment.laborer_imports import COLUMNS, RECORD_TYPE, YES
 from fupin.employment.laborer_imports import NO as NO_TEXT
 from fupin.registry import choices as rc
 
+# Reading employment records and exporting registry data are both needed.
 PERMISSIONS = ("employment.view_employmentrecord", "registry.export_households")
 EXTRA_COLUMNS = [
     Column("乡镇（街道）", width=14),
@@ -44,11 +45,6 @@ STATE_EXTRAS = {
     "x_has_social_insurance": "state__has_social_insurance",
     "x_valid_from": "state__valid_from",
 }
-
-
-def may_export(user: Any) -> bool:
-    """Reading employment records and exporting registry data are both needed."""
-    return user is None or user.has_perms(PERMISSIONS)
 
 
 def export_queryset(user: Any, region_code: str = "") -> QuerySet:

@@ -17,9 +17,14 @@ fupin.employment.services.record_employment would write it, so that the history 
 
 Blank cells mean "none". Columns missing from the file altogether keep the current
 state's values while the status stays the same (a file of 证件号码 + 就业状态 + 月收入 does
-not wipe the destinations). Writes are set-based (bulk_update / bulk_create, no save()
-per row), one transaction per batch, so a killed import leaves whole rows only; every
-written state gets an audit entry like record_employment's, plus one for the import.
+not wipe the destinations), and a new state of the same job (status, form and employer
+name unchanged) keeps the current one's links to an employer, workshop, public-welfare
+post or labor-export batch, which only the measures set.
+
+Writes are set-based (fupin.core.bulk multi-row INSERTs, one UPDATE per date for the
+closed states; no save() per row), one transaction per batch, so a killed import leaves
+whole rows only; every written state gets an audit entry like record_employment's, plus
+one for the import.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -40,7 +46,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from fupin.core import audit
-from fupin.core.bulk import chunks, rows_in
+from fupin.core.bulk import chunks, execute, insert, rows_in
 from fupin.core.context import acting_as, current_actor
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_permission
@@ -308,6 +314,20 @@ class Plan:
     current_id: int | None
     current_key: tuple[Any, ...] | None  # the current state as validated (re-checked)
     correct: bool = False  # the current state is of the same day: corrected in place
+    links: dict[str, Any] = field(default_factory=dict)  # LINK_FIELDS kept from the current
+
+
+LABORER_FIELDS = ("birth_date", "labor_ability", "removed_on")
+# Links to the measures (and a chosen employer), kept by a new state of the same job.
+LINK_FIELDS = ["employer_id", "workshop_id", "placement_id", "export_batch_id"]
+RECORD_INSERT = ["person_id", "valid_from", "recorded_by_id", *IMPORTED_FIELDS, *LINK_FIELDS]
+# A new state's fields that the file does not set (STATE_FIELDS's attnames), as stored.
+NEW_SNAPSHOT: dict[str, Any] = {
+    **dict.fromkeys(STATE_FIELDS),
+    "employer_name": "",
+}
+AUDIT_STAMP = ["user_id", "username", "ip", "source", "object_type"]
+AUDIT_ROW = "action object_id context_key object_repr region_code changes message".split()
 
 
 def _state_key(record: EmploymentRecord) -> tuple[Any, ...]:
@@ -492,12 +512,6 @@ class Validation:
             self._error(i, "name", f"姓名“{name}”与登记的姓名“{person['name']}”不符")
             return None
         day = row.get("valid_from") or self.today
-        why = not_laborer_reason(
-            person["birth_date"], person["labor_ability"], person["removed_on"], day
-        )
-        if why:
-            self._error(i, "id_number", why)
-            return None
         state = current.get(person["pk"])
         if state is not None and day < state.valid_from:
             message = f"状态日期不能早于该人员当前就业情况的日期 {state.valid_from:%Y-%m-%d}"
@@ -547,9 +561,24 @@ class Validation:
                     self._error(i, column, message)
             return None
 
-        if state is not None and all(getattr(state, k) == values[k] for k in IMPORTED_FIELDS):
+        same = state is not None and all(getattr(state, k) == values[k] for k in IMPORTED_FIELDS)
+        laborer = itemgetter(*LABORER_FIELDS)(person)
+        why = not_laborer_reason(*laborer, day)
+        if why and same and not not_laborer_reason(*laborer, self.today):
+            # Nothing to write, and a laborer today: the current state may date from just
+            # before their 16th birthday (recorded early); not an error.
+            why = ""
+        if why:
+            self._error(i, "id_number", why)
+            return None
+        if same:
             self.result.unchanged += 1
             return None
+        job = ("status", "form", "employer_name")
+        links = {}
+        if state is not None and all(getattr(state, k) == values[k] for k in job):
+            # The same job (e.g. a new income): keep its workshop, post, batch, employer.
+            links = {k: getattr(state, k) for k in LINK_FIELDS}
         return Plan(
             index=i,
             person_id=person["pk"],
@@ -560,6 +589,7 @@ class Validation:
             current_id=state.pk if state is not None else None,
             current_key=_state_key(state) if state is not None else None,
             correct=state is not None and state.valid_from == day,
+            links=links,
         )
 
 
@@ -567,15 +597,20 @@ class Validation:
 
 
 class Writer:
-    """Writes the plans, batch by batch, each in one transaction."""
+    """Writes the plans, batch by batch, each in one transaction: the closed states by one
+    UPDATE per date, the new states and their audit entries by multi-row INSERTs
+    (fupin.core.bulk), same-day corrections (rare) by bulk_update."""
 
     def __init__(self, checked: Validation, result: LaborerImportResult, user: Any):
         self.checked = checked
         self.result = result
-        self.recorded_by = user if getattr(user, "pk", None) else None
+        self.recorded_by_id = user.pk if getattr(user, "pk", None) else None
+        # The actor fields of an entry made by audit.build, shared by all of the entries.
+        base = audit.build(AuditLog.Action.CREATE, object_type=RECORD_TYPE)
+        self.stamp = {k: getattr(base, k) for k in AUDIT_STAMP}
 
     def write(self, plans: list[Plan], progress: Progress | None) -> None:
-        size = max(1, int(getattr(settings, "FUPIN_IMPORT_BATCH_LABORERS", 1000)))
+        size = max(1, int(getattr(settings, "FUPIN_IMPORT_BATCH_LABORERS", 2000)))
         for batch in chunks(plans, size):
             try:
                 self._write_batch(batch)
@@ -593,85 +628,107 @@ class Writer:
         i = plan.index
         self.result.reject(self.checked.numbers[i], self.checked.cells[i], [("", message)])
 
-    def _write_batch(self, plans: Iterable[Plan]) -> None:
+    def _write_batch(self, plans: Sequence[Plan]) -> None:
         now = timezone.now()
-        filename = self.result.filename
+        message = f"导入就业情况（{self.result.filename}）"[:500]
         with transaction.atomic():
-            ids = [p.person_id for p in plans]
             open_now = {
                 r.person_id: r
                 for r in EmploymentRecord.objects.select_for_update().filter(
-                    person_id__in=ids, valid_to=None
+                    person_id__in=[p.person_id for p in plans], valid_to=None
                 )
             }
-            closed, corrected, created, entries = [], [], [], []
-            stale, counts = [], {"created": 0, "updated": 0}
+            fresh, stale = [], []
             for plan in plans:
                 record = open_now.get(plan.person_id)
-                if (_state_key(record) if record is not None else None) != plan.current_key:
-                    stale.append(plan)
-                    continue
-                key = household_context(plan.household_id)
-                if plan.correct:
-                    before = audit.snapshot(record, STATE_FIELDS)
-                    for name, value in plan.values.items():
-                        setattr(record, name, value)
-                    record.recorded_by = self.recorded_by
-                    record.updated_at = now
-                    corrected.append(record)
-                    changes = audit.diff(before, audit.snapshot(record, STATE_FIELDS))
-                    entries.append(
-                        audit.build(
-                            AuditLog.Action.UPDATE,
-                            record,
-                            changes=changes,
-                            region_code=plan.village,
-                            context_key=key,
-                            object_repr=f"{plan.day:%Y-%m-%d} {c.Status(record.status).label}",
-                            message=f"导入更正当日就业情况（{filename}）",
-                        )
+                key = _state_key(record) if record is not None else None
+                (fresh if key == plan.current_key else stale).append(plan)
+            entries = self._correct([p for p in fresh if p.correct], open_now, now)
+            new = [p for p in fresh if not p.correct]
+            closing: dict[datetime.date, list[int]] = {}
+            for plan in new:
+                if plan.current_id is not None:
+                    closing.setdefault(plan.day, []).append(plan.current_id)
+            for day, ids in closing.items():
+                for chunk in chunks(ids):
+                    EmploymentRecord.objects.filter(pk__in=chunk).update(
+                        valid_to=day, updated_at=now
                     )
-                    counts["updated"] += 1
-                    continue
-                if record is not None:
-                    record.valid_to = plan.day
-                    record.updated_at = now
-                    closed.append(record)
-                created.append(
-                    (
-                        plan,
-                        EmploymentRecord(
-                            person_id=plan.person_id,
-                            valid_from=plan.day,
-                            recorded_by=self.recorded_by,
-                            **plan.values,
-                        ),
-                    )
+            rows = [
+                (
+                    p.person_id,
+                    p.day,
+                    self.recorded_by_id,
+                    *map(p.values.__getitem__, IMPORTED_FIELDS),
+                    *map(p.links.get, LINK_FIELDS),
                 )
-                counts["updated" if record is not None else "created"] += 1
-            if closed:
-                EmploymentRecord.objects.bulk_update(closed, ["valid_to", "updated_at"])
-            if corrected:
-                fields = [*IMPORTED_FIELDS, "recorded_by", "updated_at"]
-                EmploymentRecord.objects.bulk_update(corrected, fields)
-            EmploymentRecord.objects.bulk_create([record for _, record in created])
-            for plan, record in created:
+                for p in new
+            ]
+            returning = ["person_id", "pk"]
+            ids = dict(
+                execute([insert(EmploymentRecord, RECORD_INSERT, rows, now, returning=returning)])
+            )
+            for plan in new:
+                snapshot = {**NEW_SNAPSHOT, **plan.values, **plan.links}
                 entries.append(
-                    audit.build(
+                    (
                         AuditLog.Action.CREATE,
-                        record,
-                        changes=audit.snapshot(record, STATE_FIELDS),
-                        region_code=plan.village,
-                        context_key=household_context(plan.household_id),
-                        object_repr=f"{plan.day:%Y-%m-%d} {c.Status(record.status).label}",
-                        message=f"导入就业情况（{filename}）",
+                        str(ids[plan.person_id]),
+                        household_context(plan.household_id),
+                        f"{plan.day:%Y-%m-%d} {c.Status(plan.values['status']).label}",
+                        plan.village,
+                        {k: _plain(snapshot[k]) for k in STATE_FIELDS},
+                        message,
                     )
                 )
-            audit.record_many(entries)
-        self.result.created += counts["created"]
-        self.result.updated += counts["updated"]
+            execute([insert(AuditLog, AUDIT_ROW, entries, now, shared=self.stamp)])
+        self.result.created += sum(p.current_id is None for p in new)
+        self.result.updated += len(fresh) - sum(p.current_id is None for p in new)
         for plan in stale:
             self._reject(plan, "该人员的就业情况在校验后已被他人修改，本行未导入（请重新导入）")
+
+    def _correct(
+        self,
+        plans: list[Plan],
+        open_now: dict[int, EmploymentRecord],
+        now: datetime.datetime,
+    ) -> list[tuple[Any, ...]]:
+        """States of the same day corrected in place (as record_employment does); their
+        audit rows (AUDIT_ROW)."""
+        entries: list[tuple[Any, ...]] = []
+        records = []
+        for plan in plans:
+            record = open_now[plan.person_id]
+            before = audit.snapshot(record, STATE_FIELDS)
+            for name, value in plan.values.items():
+                setattr(record, name, value)
+            record.recorded_by_id = self.recorded_by_id
+            record.updated_at = now
+            records.append(record)
+            entries.append(
+                (
+                    AuditLog.Action.UPDATE,
+                    str(record.pk),
+                    household_context(plan.household_id),
+                    f"{plan.day:%Y-%m-%d} {c.Status(record.status).label}",
+                    plan.village,
+                    audit.diff(before, audit.snapshot(record, STATE_FIELDS)),
+                    f"导入更正当日就业情况（{self.result.filename}）"[:500],
+                )
+            )
+        if records:
+            fields = [*IMPORTED_FIELDS, "recorded_by", "updated_at"]
+            EmploymentRecord.objects.bulk_update(records, fields)
+        return entries
+
+
+def _plain(value: Any) -> Any:
+    """As audit.snapshot records a value: dates and Decimals as strings."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def _count(plans: list[Plan], result: LaborerImportResult) -> None:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fupin.ledgers",
     "fupin.stats",
     "fupin.supervision",
+    "fupin.subsidies",
 ]
 
 MIDDLEWARE = [

@@ -62,6 +62,25 @@ SUPERVISION_RECTIFY = [
     "supervision.change_rectificationtask",
 ]
 
+SUBSIDY_READ = [
+    "subsidies.view_policy",
+    "subsidies.view_application",
+    "subsidies.view_paymentbatch",
+    "subsidies.view_payment",
+]
+SUBSIDY_MAKE = [
+    "subsidies.add_application",
+    "subsidies.change_application",
+    "subsidies.submit_application",
+    "subsidies.review_application",
+]
+SUBSIDY_COUNTY = [
+    "subsidies.add_policy",
+    "subsidies.change_policy",
+    "subsidies.approve_application",
+    "subsidies.manage_batches",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COUNTY_ADMIN: [
         *REGISTRY_READ,
@@ -74,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_figures",
         *SUPERVISION_CALL,
         "supervision.change_rectificationtask",
+        *SUBSIDY_READ,
+        *SUBSIDY_MAKE,
+        *SUBSIDY_COUNTY,
     ],
     Role.TOWNSHIP_OPERATOR: [
         *REGISTRY_READ,
@@ -82,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EMPLOYMENT_WRITE,
         "core.view_figures",
         *SUPERVISION_RECTIFY,
+        *SUBSIDY_READ,
+        *SUBSIDY_MAKE,
     ],
     Role.VILLAGE_CLERK: [
         *REGISTRY_READ,
@@ -90,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EMPLOYMENT_WRITE,
         "core.view_figures",
         *SUPERVISION_RECTIFY,
+        *SUBSIDY_READ,
     ],
     Role.SUPERVISOR: [
         *REGISTRY_READ,
@@ -97,8 +122,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.export_households",
         "core.view_figures",
         *SUPERVISION_CALL,
+        *SUBSIDY_READ,
     ],
-    Role.LEADER: ["core.view_figures", "supervision.view_notice"],
+    Role.LEADER: ["core.view_figures", "supervision.view_notice", *SUBSIDY_READ],
 }
 
 # The region level each role is assigned at (a township operator holds a township, …).

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fupin.employment",
     "fupin.ledgers",
     "fupin.stats",
+    "fupin.matching",
     "fupin.supervision",
     "fupin.subsidies",
 ]

@@ -1548,7 +1548,13 @@ def count_figures(day: datetime.date = REFERENCE_DATE) -> dict[str, int]:
         .distinct()
         .count()
     )
+    from fupin.stats.figures import figures  # the statistics must say the same
+
+    st, fs = figures(WULONG, day, None), figures(FENGSHAN, day, None)
+    fs["adaptive"] = fs["training_by_type"]["adaptive"]
+    stats = {**st, **{f"fengshan_{k}": v for k, v in fs.items()}}
     return {
+        **{f"stats_{k}": stats[k] for k in STATS_CHECKS},
         "laborers": wulong_laborers.count(),
         "transferred": transferred,
         "workshops": workshops.count(),
@@ -1580,6 +1586,24 @@ def count_figures(day: datetime.date = REFERENCE_DATE) -> dict[str, int]:
     }
 
 
+# fupin.stats figures (key) that must equal a count above (value); "fengshan_" keys are
+# the figures of 凤山街道.
+STATS_CHECKS = {
+    "transferred": "transferred",
+    "workshops": "workshops",
+    "workshop_laborers": "workshop_laborers",
+    "public_welfare_on_post": "public_welfare",
+    "startup_loan_amount": "loans_total",
+    "recruitment_events": "events",
+    "posts_offered": "posts_offered",
+    "laborers": "laborers",
+    "fengshan_laborers": "fengshan_laborers",
+    "fengshan_public_welfare_posts": "fengshan_posts",
+    "fengshan_public_welfare_on_post": "fengshan_placed",
+    "fengshan_adaptive": "fengshan_adaptive",
+}
+
+
 def published_checks(n: dict[str, int]) -> list[tuple[str, int, int, str, bool]]:
     """Each published 2020 figure next to the system's count `n` (from count_figures):
     (label, value, target, operator, ok) — shared by the figures script and the test."""
@@ -1602,6 +1626,7 @@ def published_checks(n: dict[str, int]) -> list[tuple[str, int, int, str, bool]]
         ("  按学员所在地统计", n["fengshan_adaptive_by_residence"], 114, "=="),
         ("凤山街道在山东务工", n["fengshan_shandong"], 8, "=="),
     ]
+    rows += [(f"  统计模块 {k}", n[f"stats_{k}"], n[v], "==") for k, v in STATS_CHECKS.items()]
     return [
         (label, value, target, op, value == target if op == "==" else value > target)
         for label, value, target, op in rows

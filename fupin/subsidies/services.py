@@ -21,6 +21,7 @@ from django.utils import timezone
 from fupin.core import audit
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_jurisdiction, check_permission
+from fupin.regions.models import Region
 from fupin.subsidies import choices as c
 from fupin.subsidies import rules
 from fupin.subsidies.models import Application, Policy
@@ -77,6 +78,9 @@ def save_policy(
         if key in POLICY_FIELDS:
             setattr(policy, key, value)
     policy.rules = list(policy.rules or [])
+    policy.region_id = policy.region_id or None
+    if policy.region_id and not Region.objects.filter(code=policy.region_id).exists():
+        raise ValidationError({"region": f"区划代码 {policy.region_id} 不存在"})
     _validate_policy(policy)
     if policy.region_id:
         check_jurisdiction(acting_user, policy.region_id)

@@ -424,6 +424,32 @@ def test_placement_sets_employment_and_ending_keeps_history(world, township_oper
     assert history[0].valid_to == D(2025, 3, 31) and history[1].valid_to is None
 
 
+def test_new_income_on_the_same_post_keeps_the_placement(world, township_operator):
+    """A new state of the same job (here a raise) stays linked to the post it came from, so
+    the post still counts its holder; another job drops the link."""
+    from fupin.employment.services import record_employment
+
+    placement = world["placement"]
+    current = EmploymentRecord.objects.get(person=placement.person, valid_to__isnull=True)
+    same_job = {
+        f: getattr(current, f) for f in ("status", "form", "location_tier", "employer_name")
+    }
+    raised = record_employment(
+        acting_user=township_operator,
+        person=placement.person,
+        valid_from=D(2024, 9, 1),
+        data={**same_job, "monthly_income": Decimal(900)},
+    )
+    assert raised.placement == placement and raised.monthly_income == Decimal(900)
+    other = record_employment(
+        acting_user=township_operator,
+        person=placement.person,
+        valid_from=D(2024, 10, 1),
+        data={**same_job, "form": "company", "employer_name": "别处"},
+    )
+    assert other.placement is None
+
+
 def test_placement_api_active_filter(world, township_operator):
     body = api(township_operator).get("/api/placements/", {"active": "true"}).json()
     assert body["count"] == 1 and "*" in body["results"][0]["person_id_number"]

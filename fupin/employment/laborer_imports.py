@@ -54,7 +54,7 @@ from fupin.core.xlsx import Column, SpreadsheetError, Workbook, normalise_header
 from fupin.employment import choices as c
 from fupin.employment.models import EmploymentRecord
 from fupin.employment.selectors import UNABLE, _years_before, tier_between
-from fupin.employment.services import STATE_FIELDS, validate_state
+from fupin.employment.services import LINK_FIELDS, STATE_FIELDS, carried_links, validate_state
 from fupin.regions.models import Region
 from fupin.registry import choices as rc
 from fupin.registry.idnumbers import IdNumberError, make_id_number, normalise_id_number
@@ -319,7 +319,6 @@ class Plan:
 
 LABORER_FIELDS = ("birth_date", "labor_ability", "removed_on")
 # Links to the measures (and a chosen employer), kept by a new state of the same job.
-LINK_FIELDS = ["employer_id", "workshop_id", "placement_id", "export_batch_id"]
 RECORD_INSERT = ["person_id", "valid_from", "recorded_by_id", *IMPORTED_FIELDS, *LINK_FIELDS]
 # A new state's fields that the file does not set (STATE_FIELDS's attnames), as stored.
 NEW_SNAPSHOT: dict[str, Any] = {
@@ -574,11 +573,7 @@ class Validation:
         if same:
             self.result.unchanged += 1
             return None
-        job = ("status", "form", "employer_name")
-        links = {}
-        if state is not None and all(getattr(state, k) == values[k] for k in job):
-            # The same job (e.g. a new income): keep its workshop, post, batch, employer.
-            links = {k: getattr(state, k) for k in LINK_FIELDS}
+        links = carried_links(state, values)
         return Plan(
             index=i,
             person_id=person["pk"],

@@ -36,6 +36,19 @@ STATE_FIELDS = [
     "has_contract",
     "has_social_insurance",
 ]
+# Links of a state to the measure behind it; a new state of the same job keeps them.
+LINK_FIELDS = ["employer_id", "workshop_id", "placement_id", "export_batch_id"]
+SAME_JOB = ("status", "form", "employer_name")
+
+
+def carried_links(current: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The links a new state inherits from `current` when it is the same job (e.g. a new
+    income): without them a workshop's or a post's head count would quietly drop."""
+    if current is None or any(getattr(current, k) != values.get(k) for k in SAME_JOB):
+        return {}
+    return {k: getattr(current, k) for k in LINK_FIELDS if k not in values}
+
+
 NEEDS_FIELDS = [
     "wished_trade",
     "wished_job",
@@ -124,6 +137,7 @@ def record_employment(
             )
         return current
     if current is not None:
+        values = {**carried_links(current, values), **values}
         current.valid_to = day
         current.save(update_fields=["valid_to", "updated_at"])
     record = EmploymentRecord.objects.create(

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from fupin.core.models import AuditLog
 from fupin.regions.models import Region
+from fupin.stats import dashboard
 from fupin.stats.dashboard import month_ends
 from fupin.stats.figures import figures
 from tests.conftest import FENGSHAN, FENGSHAN_VILLAGE, FURONG, FURONG_VILLAGE, WULONG
@@ -163,12 +164,12 @@ def test_dashboard_data(world, county_admin):
     trend = data["trend"]
     assert len(trend["months"]) == 24 and trend["months"][-1] == "2024-12"
     assert trend["dates"][-1] == "2024-12-31"
-    assert (trend["laborers"][-1], trend["employed"][-1], trend["transferred"][-1]) == (8, 6, 5)
+    assert (trend["employed"][-1], trend["transferred"][-1]) == (6, 5)
+    assert "laborers" not in trend  # the dashboard draws employment only
     # Every month-end point is the state on that day, as `figures` counts it.
     for day in (PAST, month_ends(AS_OF)[0], month_ends(AS_OF)[-6]):
         k = trend["dates"].index(day.isoformat())
         then = figures(WULONG, day, county_admin)
-        assert trend["laborers"][k] == then["laborers"], day
         assert trend["employed"][k] == then["employed"], day
         assert trend["transferred"][k] == then["transferred"], day
     assert trend["transferred"][trend["months"].index("2023-12")] == 0  # no history yet
@@ -182,9 +183,10 @@ def test_trend_mid_month_and_removed_people(world, county_admin):
     gone.save(update_fields=["removed_on"])
     mid = AS_OF.replace(month=9, day=15)
     data = browser(county_admin).get("/stats/dashboard/data/", {"as_of": mid.isoformat()}).json()
-    trend = data["trend"]
-    assert trend["dates"][-1] == mid.isoformat()
-    for k, day in enumerate(month_ends(mid)):
+    assert data["trend"]["dates"][-1] == mid.isoformat()
+    assert data["trend"]["transferred"][-1] == figures(WULONG, mid, county_admin)["transferred"]
+    trend = dashboard.trend(county_admin, WULONG, mid, with_laborers=True)
+    for k, day in enumerate(month_ends(mid)[:-1]):
         then = figures(WULONG, day, county_admin)
         assert (trend["laborers"][k], trend["transferred"][k]) == (
             then["laborers"],

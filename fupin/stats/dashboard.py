@@ -1,10 +1,10 @@
 """Chart data of the dashboard (数据驾驶舱): the figures of `figures()`, the monthly trend
 and the destinations of transferred laborers, all aggregated in SQL.
 
-The trend is the state at each month end (the last point is the as-of date itself), counted
-in two queries with one filtered COUNT per month — laborers from the registry, employed
-and transferred from the dated employment records — so its last point equals the headline
-figures and its cost does not depend on the number of rows or townships.
+The trend is the state at each month end (the last point is the as-of date itself): employed
+and transferred laborers from the dated employment records in one GROUP BY (the laborer
+count per month, a second one, on request), so its last point equals the headline figures
+and its cost does not depend on the number of townships.
 """
 
 from __future__ import annotations
@@ -86,8 +86,10 @@ def trend(
     day: datetime.date,
     months: int = TREND_MONTHS,
     last: dict[str, int] | None = None,
+    with_laborers: bool = False,
 ) -> dict[str, list]:
-    """Laborers, employed and transferred laborers at each month end (two GROUP BY queries).
+    """Employed and transferred laborers (and with `with_laborers` the laborers) at each
+    month end, one GROUP BY query per series source.
 
     A month end minus whole years is a month end, so "laborer on that day" (age 16–60,
     not removed, able to work) and "state valid on that day" compare month indexes
@@ -146,11 +148,9 @@ def trend(
         .order_by()
     )
     records = list(records)
-    series = {
-        "laborers": _spans(list(people), n),
-        "employed": _spans(records, n),
-        "transferred": _spans(records, n, "t"),
-    }
+    series = {"employed": _spans(records, n), "transferred": _spans(records, n, "t")}
+    if with_laborers:
+        series["laborers"] = _spans(list(people), n)
     if last:
         for key, values in series.items():
             values[-1] = last[key]

@@ -78,9 +78,8 @@
       yAxis: { type: "value", scale: true },
       series: [
         { name: "已就业", type: "line", data: d.trend.employed },
-        { name: "转移就业", type: "line", data: d.trend.transferred },
-        { name: "贫困劳动力", type: "line", data: d.trend.laborers, lineStyle: { type: "dashed" } }
-      ]
+        { name: "转移就业", type: "line", data: d.trend.transferred }
+      ].concat(d.trend.laborers ? [{ name: "贫困劳动力", type: "line", data: d.trend.laborers, lineStyle: { type: "dashed" } }] : [])
     });
     chart("chart-destinations", {
       tooltip: { trigger: "item", formatter: "{b}: {c} 人 ({d}%)" },

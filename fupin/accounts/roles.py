@@ -81,6 +81,11 @@ SUBSIDY_COUNTY = [
     "subsidies.manage_batches",
 ]
 
+# Job matching (人岗匹配): staff view recommendations, push postings and record outcomes;
+# supervisors and leaders read.
+MATCHING_READ = ["matching.view_recommendation", "matching.view_push"]
+MATCHING_WORK = [*MATCHING_READ, "matching.add_push", "matching.change_push"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COUNTY_ADMIN: [
         *REGISTRY_READ,
@@ -96,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SUBSIDY_READ,
         *SUBSIDY_MAKE,
         *SUBSIDY_COUNTY,
+        *MATCHING_WORK,
+        "matching.run_matching",
     ],
     Role.TOWNSHIP_OPERATOR: [
         *REGISTRY_READ,
@@ -106,6 +113,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SUPERVISION_RECTIFY,
         *SUBSIDY_READ,
         *SUBSIDY_MAKE,
+        *MATCHING_WORK,
+        "matching.run_matching",
     ],
     Role.VILLAGE_CLERK: [
         *REGISTRY_READ,
@@ -115,6 +124,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_figures",
         *SUPERVISION_RECTIFY,
         *SUBSIDY_READ,
+        *MATCHING_WORK,
     ],
     Role.SUPERVISOR: [
         *REGISTRY_READ,
@@ -123,8 +133,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_figures",
         *SUPERVISION_CALL,
         *SUBSIDY_READ,
+        *MATCHING_READ,
     ],
-    Role.LEADER: ["core.view_figures", "supervision.view_notice", *SUBSIDY_READ],
+    Role.LEADER: ["core.view_figures", "supervision.view_notice", *SUBSIDY_READ, *MATCHING_READ],
 }
 
 # The region level each role is assigned at (a township operator holds a township, …).

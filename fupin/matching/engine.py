@@ -133,10 +133,10 @@ def text_similarity(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         for g in s:
             vocab.setdefault(g, len(vocab))
     if not vocab:
-        return np.zeros((len(left), len(right)), dtype=np.float32)
+        return np.zeros((len(left), len(right)), dtype=np.float64)
 
     def matrix(sets: list[set[str]]) -> np.ndarray:
-        out = np.zeros((len(sets), len(vocab)), dtype=np.float32)
+        out = np.zeros((len(sets), len(vocab)), dtype=np.float64)
         for row, s in enumerate(sets):
             out[row, [vocab[g] for g in s]] = 1.0
         return out

@@ -100,7 +100,7 @@ class ReferenceMatcher:
             "caring": 0.4 + 0.2 * count if P.caring[j] and count else 0.0,
             "partner": 1.0 if P.partner[j] and far else 0.0,
         }
-        return {f: round(values[f] * self.w[f] * SCALE) / SCALE for f in FACTORS}
+        return {f: round(values[f] * (self.w[f] * SCALE)) / SCALE for f in FACTORS}
 
     def top(self, i: int, top: int = 10) -> list[tuple[int, float]]:
         """(posting index, score) best first: near-home laborers' own township first, then

@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit-log"),
     path("ledgers/", include("fupin.ledgers.urls")),
     path("stats/", include("fupin.stats.urls")),
+    path("subsidies/", include("fupin.subsidies.urls")),
     path("supervision/", include("fupin.supervision.urls")),
     path("dashboard/", include("fupin.stats.redirect_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

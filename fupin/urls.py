@@ -14,6 +14,7 @@ urlpatterns = [
     path("stats/", include("fupin.stats.urls")),
     path("subsidies/", include("fupin.subsidies.urls")),
     path("supervision/", include("fupin.supervision.urls")),
+    path("matching/", include("fupin.matching.urls")),
     path("dashboard/", include("fupin.stats.redirect_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("fupin.api_urls")),

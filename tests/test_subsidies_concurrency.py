@@ -167,3 +167,25 @@ def test_budget_not_overspent_under_concurrency(
     assert len(errors) == 2 and all("预算" in str(e) for e in errors)
     assert s.committed(policy("transport"), int(YEAR)) == Decimal(1000)
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)
+@transactional
+def test_concurrent_retries_with_one_idempotency_key(world, township_operator):
+    from rest_framework.test import APIClient
+
+    body = {"policy": policy("transport").pk, "person": world["migrant"].pk, "period": YEAR}
+
+    def post(i: int) -> Any:
+        caller = APIClient()
+        caller.force_authenticate(township_operator)
+        response = caller.post(
+            "/api/subsidy-applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        )
+        return response.status_code, response.json()
+
+    results = race(THREADS, post)
+    assert not refused(results)
+    assert {code for code, _ in results} == {201}
+    assert len({data["id"] for _, data in results}) == 1
+    assert Application.objects.count() == 1

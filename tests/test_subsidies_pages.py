@@ -199,3 +199,32 @@ def test_batch_pages(world, township_operator, reviewer, county_admin, leader):
     client(county_admin).post(upload, {"file": good})
     app.refresh_from_db()
     assert app.status == "paid"
+
+
+def test_list_pages_fixed_query_count(world, township_operator, claim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_subsidies_support import api
+
+    def queries(url, caller):
+        with CaptureQueriesContext(connection) as captured:
+            assert caller.get(url).status_code == 200
+        return len(captured)
+
+    browser, rest = client(township_operator), api(township_operator)
+    page, endpoint = reverse("subsidy-application-list"), "/api/subsidy-applications/"
+    one = (queries(page, browser), queries(endpoint, rest))
+    for who, code in (("trainee", "adaptive_training"), ("local", "one_off_employment")):
+        s.create_application(
+            acting_user=township_operator, policy=policy(code), beneficiary=world[who],
+            period=None,
+        )  # fmt: skip
+    s.create_application(
+        acting_user=township_operator,
+        policy=policy("workshop_stabilisation"),
+        beneficiary=world["workshop"],
+        period=MONTH,
+    )
+    assert Application.objects.count() == 4
+    assert (queries(page, browser), queries(endpoint, rest)) == one

@@ -9,6 +9,7 @@ stays as history; the claim goes back to "failed" and a later batch re-issues it
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -83,13 +84,14 @@ def create_batch(
             problems.append(f"#{app.pk} {app.beneficiary_name}：缺少银行账号")
     if problems:
         raise ValidationError(["以下申请不能纳入发放批次：", *problems])
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
     batch = PaymentBatch.objects.create(
-        number=f"FF{stamp}{PaymentBatch.objects.count() + 1:04d}",
+        number=uuid.uuid4().hex[:30],  # replaced by the dated number below (unique by pk)
         region_id=region or locked[0].region_id[:6],
         note=note[:200],
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
+    batch.number = f"FF{timezone.localdate():%Y%m%d}{batch.pk:06d}"
+    batch.save(update_fields=["number"])
     Payment.objects.bulk_create(
         [
             Payment(

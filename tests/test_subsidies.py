@@ -20,7 +20,7 @@ from fupin.subsidies import payments as pay
 from fupin.subsidies import rules
 from fupin.subsidies import services as s
 from fupin.subsidies.models import Application, Payment, Policy
-from fupin.subsidies.selectors import paid_rows
+from fupin.subsidies.selectors import paid_rows, paid_summary
 from tests.conftest import FENGSHAN
 from tests.test_subsidies_support import ACCOUNT, MONTH, YEAR, policy, reviewer, world  # noqa: F401, I001
 
@@ -354,6 +354,12 @@ def test_return_file_marks_paid_and_failed_then_reissue(
     assert [(r["name"], r["amount"]) for r in rows] == [(paid.person.name, paid.amount)]
     assert rows[0]["id_number"].count("*") == 8 and rows[0]["policy"] == "外出务工交通补贴"
     assert paid_rows("500156002", None, county_admin) == []
+    summary = paid_summary("500156", None, county_admin)
+    assert summary == [
+        {"policy": "transport", "name": "外出务工交通补贴", "claims": 1, "people": 1,
+         "amount": paid.amount}
+    ]  # fmt: skip
+    assert paid_rows("500156", None, None) == []  # anonymous sees nothing
 
 
 def test_bad_return_file_writes_nothing(batch, county_admin):
@@ -395,3 +401,11 @@ def test_policy_edits_county_only(county_admin, township_operator):
         s.save_policy(acting_user=township_operator, instance=p, data={"amount": Decimal(1)})
     with pytest.raises(ValidationError, match="不适用于该补贴对象"):
         s.save_policy(acting_user=county_admin, instance=p, data={"rules": ["workshop_recognised"]})
+
+
+def test_a_districts_own_policy_covers_only_its_district(world):
+    p = policy("transport")
+    p.region_id = "500156002"  # 芙蓉街道 only
+    assert set(rules.eligible(p, "500156", YEAR)) == {world["furong"]}
+    ok, reasons = rules.explain(p, world["migrant"], YEAR)
+    assert not ok and "不在政策适用区域" in reasons[0]

@@ -289,6 +289,8 @@ def eligible(policy: Any, region_code: str, period: str) -> QuerySet:
     in `period`. One query."""
     w = window(policy, period)
     qs = in_region(base(policy.beneficiary_kind), region_code)
+    if policy.region_id:  # a district's own policy: only its own beneficiaries
+        qs = in_region(qs, policy.region_id)
     if not policy_valid(policy, w):
         return qs.none()
     for key in policy.rules or []:
@@ -306,6 +308,9 @@ def explain(policy: Any, beneficiary: Any, period: str) -> tuple[bool, list[str]
         reasons.append(f"不符合条件：政策在所属期 {period} 不在有效期内")
     if not isinstance(beneficiary, MODELS[policy.beneficiary_kind]):
         return False, [f"不符合条件：该政策的补贴对象是{policy.get_beneficiary_kind_display()}"]
+    if policy.region_id and not beneficiary_region(beneficiary).startswith(policy.region_id):
+        ok = False
+        reasons.append(f"不符合条件：不在政策适用区域（{policy.region_id}）内")
     single = base(policy.beneficiary_kind).filter(pk=beneficiary.pk)
     for key in policy.rules or []:
         rule = RULES[key]

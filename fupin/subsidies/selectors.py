@@ -47,3 +47,30 @@ def paid_rows(region_code: str, as_of: datetime.date | None, user: Any) -> list[
             }
         )
     return rows
+
+
+def paid_summary(region_code: str, as_of: datetime.date | None, user: Any) -> list[dict[str, Any]]:
+    """Per policy: paid claims, distinct beneficiaries and amount (one GROUP BY), for the
+    statistics (e.g. Fengshan's "60 一次性就业补贴, 390 交通补贴" in domain.md §9)."""
+    from django.db.models import Count, Sum
+
+    qs = paid_applications(region_code, as_of, user).order_by()
+    rows = (
+        qs.values("policy__code", "policy__name")
+        .annotate(
+            claims=Count("id"),
+            people=Count("person", distinct=True),
+            amount=Sum("amount"),
+        )
+        .order_by("policy__code")
+    )
+    return [
+        {
+            "policy": r["policy__code"],
+            "name": r["policy__name"],
+            "claims": r["claims"],
+            "people": r["people"],
+            "amount": r["amount"],
+        }
+        for r in rows
+    ]

@@ -319,6 +319,16 @@ def test_engine_agrees_with_the_per_pair_reference():
     assert np.all(result.rank[result.laborer == 0] == np.arange(1, len(got.get(0, [])) + 1))
 
 
+def test_nothing_to_match(household_factory, firm):
+    """A region without unemployed laborers, or without postings, runs and stores nothing."""
+    summary = services.run_matching(acting_user=None, region_code=FENGSHAN)
+    assert (summary["laborers"], summary["recommendations"]) == (0, 0)
+    JobPosting.objects.all().delete()
+    laborer(household_factory, "无岗", needs=SEWING)
+    summary = services.run_matching(acting_user=None, region_code=FENGSHAN)
+    assert (summary["laborers"], summary["postings"], summary["recommendations"]) == (1, 0, 0)
+
+
 def test_text_helpers():
     assert bigrams("缝纫工") == {"缝纫", "纫工"}
     assert "培训" not in bigrams("2024年月嫂培训班")

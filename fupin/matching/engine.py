@@ -310,8 +310,9 @@ class Matcher:
         self.tiebreak = (m - 1 - np.arange(m, dtype=np.int64))[None, :]
         # int32 halves the memory traffic whenever the largest key fits.
         most = (sum(self.w.values()) * SCALE + NEAR_HOME_BONUS + 1) * self.mult
-        self.dtype = np.int32 if most < 2**29 else np.int64
-        self.excluded = -(2**30) if self.dtype == np.int32 else -(2**60)
+        self.dtype = np.int32 if most < 2**28 else np.int64
+        # Two penalties (hard limits, own county) plus every positive term stay in range.
+        self.excluded = -(2**29) if self.dtype == np.int32 else -(2**60)
         job_codes, self.jobs = factorize(laborers.wished_job)
         title_codes, titles = factorize(postings.title)
         self.job_code, self.title_code = job_codes, title_codes

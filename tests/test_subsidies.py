@@ -409,3 +409,16 @@ def test_a_districts_own_policy_covers_only_its_district(world):
     assert set(rules.eligible(p, "500156", YEAR)) == {world["furong"]}
     ok, reasons = rules.explain(p, world["migrant"], YEAR)
     assert not ok and "不在政策适用区域" in reasons[0]
+
+
+def test_bulk_drafts_for_workshops_per_head(world, township_operator):
+    created = s.bulk_create_drafts(
+        acting_user=township_operator,
+        policy=policy("workshop_stabilisation"),
+        period=MONTH,
+        region_code="",
+    )
+    assert [(a.workshop, a.heads, a.amount) for a in created] == [
+        (world["workshop"], 1, Decimal(500))
+    ]
+    assert created[0].region_id == world["workshop"].region_id

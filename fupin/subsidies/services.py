@@ -445,12 +445,16 @@ def bulk_create_drafts(
     apps = []
     for b in beneficiaries:
         values: dict[str, Any] = {"heads": None, "actual_cost": None}
+        try:
+            amount = _amount(policy, b, period, values)
+        except ValidationError:
+            continue  # nothing to pay (e.g. no heads this month): no draft
         apps.append(
             Application(
                 policy=policy,
                 region_id=rules.beneficiary_region(b),
                 period=period,
-                amount=_amount(policy, b, period, values),
+                amount=amount,
                 heads=values["heads"],
                 eligible=True,
                 reasons=reasons,
@@ -459,6 +463,8 @@ def bulk_create_drafts(
                 **{field: b},
             )
         )
+    if not apps:
+        raise ValidationError("按政策标准计算的金额均为 0，没有生成申请")
     try:
         with transaction.atomic():
             created = Application.objects.bulk_create(apps, batch_size=500)

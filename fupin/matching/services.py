@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from fupin.core import audit
+from fupin.core import audit, bulk
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_jurisdiction, check_permission
 from fupin.employment import choices as ec
@@ -36,7 +36,6 @@ from fupin.regions.models import Region
 from fupin.registry.models import Person
 from fupin.registry.services import household_context
 
-BATCH = 5000
 PUSH_FIELDS = ["status", "status_on", "decline_reason", "employment_record_id"]
 
 
@@ -80,13 +79,12 @@ def run_matching(
     result = matcher.run(top, progress=progress)
     run_at = timezone.now()
     rows = [
-        Recommendation(
-            person_id=int(laborers.ids[li]),
-            posting_id=int(postings.ids[pj]),
-            score=Decimal(str(round(float(score), 1))),
-            rank=int(rank),
-            explanation=matcher.explain(int(li), int(pj), points),
-            run_at=run_at,
+        (
+            int(laborers.ids[li]),
+            int(postings.ids[pj]),
+            Decimal(str(round(float(score), 1))),
+            int(rank),
+            matcher.explain(int(li), int(pj), points),
         )
         for li, pj, rank, score, points in zip(
             result.laborer, result.posting, result.rank, result.score, result.points, strict=True
@@ -99,7 +97,19 @@ def run_matching(
         if acting_user is not None:
             stale = stale.for_user(acting_user)
         stale.delete()
-        Recommendation.objects.bulk_create(rows, batch_size=BATCH)
+        # Rows without model instances (fupin.core.bulk): preparing a million model
+        # instances would cost more than the matching itself.
+        bulk.execute(
+            [
+                bulk.insert(
+                    Recommendation,
+                    ["person_id", "posting_id", "score", "rank", "explanation"],
+                    rows,
+                    run_at,
+                    shared={"run_at": run_at},
+                )
+            ]
+        )
         seconds = round(time.perf_counter() - started, 2)
         summary = {
             "laborers": len(laborers),

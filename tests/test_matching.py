@@ -22,7 +22,8 @@ from fupin.employment import measure_services as ms
 from fupin.employment import services as es
 from fupin.employment.models import EmploymentRecord, JobPosting, Service
 from fupin.matching import services
-from fupin.matching.engine import Matcher, bigrams, education_rank
+from fupin.matching.engine import Matcher
+from fupin.matching.features import bigrams, education_rank
 from fupin.matching.models import Push, Recommendation
 from fupin.matching.reference import ReferenceMatcher
 from fupin.regions.models import Region

@@ -14,13 +14,12 @@ from django.db.models import F, Q, QuerySet
 from fupin.employment import choices as ec
 from fupin.employment.models import Enrollment, JobPosting
 from fupin.employment.selectors import laborers, with_state
-from fupin.matching.engine import (
+from fupin.matching.engine import LaborerArrays, PostingArrays
+from fupin.matching.features import (
     PHYSICAL_RANK,
     SEX_CODE,
     TIERS,
     TRADES,
-    LaborerArrays,
-    PostingArrays,
     education_rank,
     hardship,
     physical_capacity,

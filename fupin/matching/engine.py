@@ -18,133 +18,19 @@ benchmark builds synthetic ones.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from fupin.matching.weights import FACTOR_LABELS, FACTORS, tuning, weights
-
-# Code lists as small integers (ranks where order matters).
-TRADES = tuple("ABCDEFGHIJKLMNOPQRST")
-TIERS = ("in_township", "in_county", "in_province", "out_of_province")
-TIER_LABELS = ("乡镇内", "乡镇外县内", "县外省内", "省外")
-MUNICIPALITY_TIER_LABELS = ("乡镇内", "区内乡镇外", "市内区外", "市外")
-MUNICIPALITIES = {"11", "12", "31", "50"}
-EDUCATION_RANK = {
-    "preschool": 0,
-    "illiterate": 1,
-    "primary": 2,
-    "junior": 3,
-    "senior": 4,
-    "vocational": 4,
-    "college": 5,
-}
-EDUCATION_LABELS = {
-    "学龄前": 0,
-    "文盲": 1,
-    "半文盲": 1,
-    "小学": 2,
-    "初中": 3,
-    "高中": 4,
-    "中专": 4,
-    "中职": 4,
-    "职高": 4,
-    "技校": 4,
-    "大专": 5,
-    "本科": 5,
-}
-RANK_LABELS = ("学龄前", "文盲或半文盲", "小学", "初中", "高中/中专", "大专及以上")
-PHYSICAL_RANK = {"light": 0, "medium": 1, "heavy": 2}
-PHYSICAL_LABELS = ("轻体力", "中等体力", "重体力")
-SEX_CODE = {"male": 0, "female": 1, "男": 0, "女": 1}
-HARD_OLDER, HARD_LOW_EDUCATION, HARD_DISABLED = 1, 2, 4
-PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+from fupin.matching.features import PREFIX_LENGTHS, text_similarity
+from fupin.matching.weights import FACTORS, tuning, weights
 
 SCALE = 10  # points are stored in tenths
 NEAR_HOME_BONUS = 200 * SCALE  # ranks a near-home laborer's own township first
 BLOCK = 64  # postings per block for the top-N search
 DISTANCE_KEYS = ("township", "county", "province", "outside")
-
-
-def education_rank(value: str) -> int:
-    """Rank of a person's education or of a posting's minimum (value or label, e.g.
-    "初中及以上"); -1 when empty or not understood."""
-    text = (value or "").strip()
-    if not text:
-        return -1
-    if text in EDUCATION_RANK:
-        return EDUCATION_RANK[text]
-    found = [(text.find(label), rank) for label, rank in EDUCATION_LABELS.items() if label in text]
-    return min(found)[1] if found else -1
-
-
-def physical_capacity(labor_ability: str, health: str, disability_grade: str = "") -> int:
-    """The heaviest physical demand a person can take on: weak labor, serious illness or a
-    disability allow light work only; a chronic illness medium at most."""
-    if labor_ability in ("weak", "lost", "none") or health in ("serious", "disabled"):
-        return 0
-    if disability_grade:
-        return 0
-    if health == "chronic":
-        return 1
-    return 2
-
-
-def hardship(age: int, sex: str, education: str, health: str, disability_grade: str) -> int:
-    """就业困难 bits: older ("4050": women from 40, men from 50), low education (小学 or
-    less), disabled."""
-    tune = tuning()
-    bits = 0
-    older = tune["older_female"] if sex == "female" else tune["older_male"]
-    if age >= older:
-        bits |= HARD_OLDER
-    if 0 <= education_rank(education) <= EDUCATION_RANK["primary"]:
-        bits |= HARD_LOW_EDUCATION
-    if health == "disabled" or disability_grade:
-        bits |= HARD_DISABLED
-    return bits
-
-
-_SPLIT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
-_NOISE = re.compile(r"\d+年|\d+期|培训班|培训|工种|及以上|以上")
-
-
-def bigrams(text: str) -> set[str]:
-    """Character bigrams of Chinese text (a one-character word stays itself): enough to see
-    that 缝纫工 and 服装缝纫 share 缝纫, without a segmentation dictionary."""
-    grams: set[str] = set()
-    for part in _SPLIT.split(_NOISE.sub(" ", text or "")):
-        if len(part) == 1:
-            grams.add(part)
-        grams.update(part[i : i + 2] for i in range(len(part) - 1))
-    return grams
-
-
-def text_similarity(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
-    """Overlap of bigrams, |A∩B| / min(|A|, |B|), for every pair of two lists of distinct
-    texts (a matrix product over a shared vocabulary); 0 where either text is empty."""
-    sets_l = [bigrams(t) for t in left]
-    sets_r = [bigrams(t) for t in right]
-    vocab: dict[str, int] = {}
-    for s in (*sets_l, *sets_r):
-        for g in s:
-            vocab.setdefault(g, len(vocab))
-    if not vocab:
-        return np.zeros((len(left), len(right)), dtype=np.float64)
-
-    def matrix(sets: list[set[str]]) -> np.ndarray:
-        out = np.zeros((len(sets), len(vocab)), dtype=np.float64)
-        for row, s in enumerate(sets):
-            out[row, [vocab[g] for g in s]] = 1.0
-        return out
-
-    a, b = matrix(sets_l), matrix(sets_r)
-    shared = a @ b.T
-    size = np.minimum(a.sum(axis=1)[:, None], b.sum(axis=1)[None, :])
-    return np.divide(shared, size, out=np.zeros_like(shared), where=size > 0)
 
 
 def factorize(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -706,90 +592,7 @@ class Matcher:
     # --- explanations ------------------------------------------------------------------
 
     def explain(self, li: int, pj: int, points: Sequence[float]) -> list[dict[str, Any]]:
-        """Plain-language reasons for one pair: one entry per factor that gave points."""
-        L = self.L
-        home = L.home[li]
-        out: list[dict[str, Any]] = []
-        tier = int(self.tier(np.array([li]), np.array([pj]))[0])
-        tier_labels = MUNICIPALITY_TIER_LABELS if home[:2] in MUNICIPALITIES else TIER_LABELS
-        for factor, value in zip(FACTORS, points, strict=True):
-            if value <= 0:
-                continue
-            text = self._reason(factor, li, pj, tier, tier_labels)
-            out.append(
-                {
-                    "factor": factor,
-                    "label": FACTOR_LABELS[factor],
-                    "points": round(float(value), 1),
-                    "text": text,
-                }
-            )
-        return out
+        """Plain-language reasons for one pair (see fupin.matching.explain)."""
+        from fupin.matching.explain import explain
 
-    def _reason(self, factor: str, li: int, pj: int, tier: int, tier_labels: Sequence[str]) -> str:
-        from fupin.employment.choices import Trade
-
-        L, P = self.L, self.P
-        if factor == "trade":
-            return f"意向行业与岗位行业一致（{Trade(TRADES[P.trade[pj]]).label}）"
-        if factor == "title":
-            share = self.title_sim[self.job_code[li], self.title_code[pj]]
-            return f"意向岗位“{L.wished_job[li]}”与岗位“{P.title[pj]}”字词相近（重合{share:.0%}）"
-        if factor == "area":
-            if (
-                self.wr_len[li] >= 0
-                and self.inside_wished_region(np.array([li]), np.array([pj]))[0]
-            ):
-                region = L.wished_region[li]
-                return f"岗位在意向务工地（{self.region_names.get(region, region)}）"
-            return f"岗位在意向就业地域（{tier_labels[L.wished_tier[li]]}）"
-        if factor == "wage":
-            expected = L.expected_wage[li]
-            low, high = P.wage_min[pj], P.wage_max[pj]
-            offered = high if not np.isnan(high) else low
-            span = _wage_text(low, high)
-            if offered >= expected:
-                return f"月薪{span}，达到期望月薪{expected:.0f}元"
-            return f"月薪{span}，比期望月薪{expected:.0f}元低{expected - offered:.0f}元"
-        if factor == "skills":
-            return f"参加过相关培训或持有相关证书（{L.skills[li]}）"
-        if factor == "distance":
-            near = "，只能就近就业的人优先本乡镇岗位" if L.near_home[li] and tier == 0 else ""
-            return f"离家近：岗位在{tier_labels[tier]}{near}"
-        if factor == "caring":
-            who = []
-            bits = int(L.hardship[li])
-            if bits & HARD_OLDER:
-                who.append(f"{int(L.age[li])}岁")
-            if bits & HARD_LOW_EDUCATION:
-                who.append("文化程度低")
-            if bits & HARD_DISABLED:
-                who.append("残疾或身体原因")
-            return f"爱心岗位，优先安置就业困难人员（本人：{'、'.join(who)}）"
-        if factor == "partner":
-            return "劳务协作岗位，符合外出务工意愿"
-        return ""
-
-
-def _wage_text(low: float, high: float) -> str:
-    if not np.isnan(low) and not np.isnan(high):
-        return f"{low:.0f}–{high:.0f}元"
-    value = high if not np.isnan(high) else low
-    return f"{value:.0f}元"
-
-
-def tier_labels_for(home: str) -> Sequence[str]:
-    return MUNICIPALITY_TIER_LABELS if home[:2] in MUNICIPALITIES else TIER_LABELS
-
-
-__all__ = [
-    "LaborerArrays",
-    "Matcher",
-    "PostingArrays",
-    "Result",
-    "bigrams",
-    "education_rank",
-    "hardship",
-    "physical_capacity",
-    "text_similarity",
-]
+        return explain(self, li, pj, points)

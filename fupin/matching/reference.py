@@ -9,14 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fupin.matching.engine import (
-    NEAR_HOME_BONUS,
-    PREFIX_LENGTHS,
-    SCALE,
-    LaborerArrays,
-    PostingArrays,
-    bigrams,
-)
+from fupin.matching.engine import NEAR_HOME_BONUS, SCALE, LaborerArrays, PostingArrays
+from fupin.matching.features import PREFIX_LENGTHS, bigrams
 from fupin.matching.weights import FACTORS, tuning, weights
 
 

@@ -161,3 +161,34 @@ def test_list_query_count_is_fixed(world, household_factory, township_operator):
         laborer(household_factory, f"加{i}", needs=SEWING)
     services.run_matching(acting_user=None, region_code=FENGSHAN)
     assert count() == before
+
+
+def test_api_matrix(world, township_operator, other_township_operator, supervisor):
+    from rest_framework.test import APIClient
+
+    def get(user, url="/api/recommendations/"):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client.get(url)
+
+    assert get(None).status_code in (401, 403)
+    assert get(world["no_role"]).status_code == 403
+    assert get(township_operator).json()["count"] == 1
+    assert get(supervisor).json()["count"] == 1
+    assert get(other_township_operator).json()["count"] == 0
+    person = world["person"].pk
+    assert (
+        get(other_township_operator, f"/api/recommendations/?laborer={person}").json()["count"] == 0
+    )
+    assert (
+        get(
+            township_operator,
+            "/api/recommendations/",
+        ).status_code
+        == 200
+    )
+    # Reads only: recommendations are written by runs, not through the API.
+    client = APIClient()
+    client.force_authenticate(township_operator)
+    assert client.post("/api/recommendations/", {}).status_code in (403, 405)

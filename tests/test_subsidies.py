@@ -422,3 +422,19 @@ def test_bulk_drafts_for_workshops_per_head(world, township_operator):
         (world["workshop"], 1, Decimal(500))
     ]
     assert created[0].region_id == world["workshop"].region_id
+
+
+def test_demo_command_pays_and_is_idempotent(world):
+    from django.core.management import call_command
+
+    from fupin.subsidies.selectors import paid_applications
+
+    out = io.StringIO()
+    call_command("subsidies", "demo", "--json", stdout=out)
+    assert '"paid": 5' in out.getvalue()  # 3 one-off, 1 transport, 1 welfare post
+    paid = paid_applications("500156001", None, None)
+    assert paid.count() == 0  # the system user sees nothing: scoping holds
+    assert Application.objects.filter(status="paid").count() == 5
+    assert all(a.bank_account for a in Application.objects.all())
+    call_command("subsidies", "demo", stdout=io.StringIO())
+    assert Application.objects.count() == 5

@@ -186,7 +186,8 @@ def test_batch_pages(world, township_operator, reviewer, county_admin, leader):
     batch = PaymentBatch.objects.get()
     assert made.status_code == 302
     detail = reverse("payment-batch-detail", args=[batch.pk])
-    assert "导入银行回盘" not in client(leader).get(detail).content.decode()
+    seen = client(leader).get(detail).content.decode()
+    assert "导入银行回盘" not in seen and "621700*********5678" in seen and ACCOUNT not in seen
     bank = reverse("payment-batch-bank-file", args=[batch.pk])
     assert client(leader).get(bank).status_code == 403
     assert client(county_admin).get(bank).status_code == 200

@@ -293,6 +293,12 @@ class Payment(TimestampedModel):
     def region_code(self) -> str:
         return self.application.region_id
 
+    @property
+    def masked_account(self) -> str:
+        from fupin.core.generic import masked
+
+        return masked(self.bank_account)
+
 
 class IdempotencyKey(models.Model):
     """A POST answered once per (user, key): a retry gets the stored answer, no new write."""

@@ -20,15 +20,32 @@ from fupin.matching.features import (
 from fupin.matching.weights import FACTOR_LABELS, FACTORS
 
 if TYPE_CHECKING:
-    from fupin.matching.engine import Matcher
+    from fupin.matching.engine import Matcher, Result
 
 
-def explain(m: Matcher, li: int, pj: int, points: Sequence[float]) -> list[dict[str, Any]]:
+def explain_all(m: Matcher, result: Result) -> list[list[dict[str, Any]]]:
+    """Reasons for every chosen pair of a run (tiers computed for all pairs at once)."""
+    tiers = m.tier(result.laborer, result.posting).tolist()
+    return [
+        explain(m, li, pj, points, tier)
+        for li, pj, points, tier in zip(
+            result.laborer.tolist(),
+            result.posting.tolist(),
+            result.points.tolist(),
+            tiers,
+            strict=True,
+        )
+    ]
+
+
+def explain(
+    m: Matcher, li: int, pj: int, points: Sequence[float], tier: int | None = None
+) -> list[dict[str, Any]]:
     """Plain-language reasons for one pair: one entry per factor that gave points."""
-    L = m.L
-    home = L.home[li]
+    home = m.L.home[li]
     out: list[dict[str, Any]] = []
-    tier = int(m.tier(np.array([li]), np.array([pj]))[0])
+    if tier is None:
+        tier = int(m.tier(np.array([li]), np.array([pj]))[0])
     for factor, value in zip(FACTORS, points, strict=True):
         if value <= 0:
             continue

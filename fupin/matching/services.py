@@ -31,6 +31,7 @@ from fupin.matching.data import (
     unemployed_laborers,
 )
 from fupin.matching.engine import Matcher
+from fupin.matching.explain import explain_all
 from fupin.matching.models import Push, Recommendation
 from fupin.regions.models import Region
 from fupin.registry.models import Person
@@ -78,16 +79,16 @@ def run_matching(
     matcher.region_names = region_names({r for r in laborers.wished_region if r})
     result = matcher.run(top, progress=progress)
     run_at = timezone.now()
+    reasons = explain_all(matcher, result)
     rows = [
-        (
-            int(laborers.ids[li]),
-            int(postings.ids[pj]),
-            Decimal(str(round(float(score), 1))),
-            int(rank),
-            matcher.explain(int(li), int(pj), points),
-        )
-        for li, pj, rank, score, points in zip(
-            result.laborer, result.posting, result.rank, result.score, result.points, strict=True
+        (int(person), int(job), Decimal(str(round(score, 1))), rank, why)
+        for person, job, rank, score, why in zip(
+            laborers.ids[result.laborer].tolist(),
+            postings.ids[result.posting].tolist(),
+            result.rank.tolist(),
+            result.score.tolist(),
+            reasons,
+            strict=True,
         )
     ]
     with transaction.atomic():

@@ -229,3 +229,25 @@ def test_list_pages_fixed_query_count(world, township_operator, claim):
     )
     assert Application.objects.count() == 4
     assert (queries(page, browser), queries(endpoint, rest)) == one
+
+
+def test_detail_pages_matrix(claim, nobody, township_operator, other_township_operator, leader):
+    p = policy("transport")
+    for url, outside_status in (
+        (reverse("subsidy-policy-detail", args=[p.pk]), 200),  # the catalogue is shared
+        (reverse("subsidy-application-detail", args=[claim.pk]), 404),
+        (reverse("subsidy-application-edit", args=[claim.pk]), 404),
+    ):
+        anonymous = client(None).get(url)
+        assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
+        assert client(nobody).get(url).status_code == 403
+        assert client(township_operator).get(url).status_code == 200
+        assert client(other_township_operator).get(url).status_code == outside_status
+    assert (
+        client(leader).get(reverse("subsidy-application-edit", args=[claim.pk])).status_code == 403
+    )
+    submit = reverse("subsidy-application-submit", args=[claim.pk])
+    assert client(None).post(submit).status_code == 302
+    assert client(other_township_operator).post(submit).status_code == 404
+    claim.refresh_from_db()
+    assert claim.status == "draft"

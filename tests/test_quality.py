@@ -335,8 +335,12 @@ def test_cli_json_and_errors(flagged, supervisor):
         "by_township": {FENGSHAN: 2, FURONG: 1},
         "opened": 3,
     }
-    dry = json.loads(run("quality", "run", "--region", WULONG, "--dry-run", "--json"))
-    assert dry["opened"] == 0
+    dry = json.loads(
+        run("quality", "run", "--region", WULONG, "--dry-run", "--json", "--as-of", "2020-12-31")
+    )
+    assert dry["opened"] == 0 and dry["as_of"] == "2020-12-31"
+    with pytest.raises(CommandError, match="日期无效"):
+        run("quality", "run", "--region", WULONG, "--as-of", "2020-13-01")
     assert "exit_before_identification" in run("quality", "rules")
     with pytest.raises(CommandError, match="未知规则"):
         run("quality", "run", "--region", WULONG, "--rule", "nope")

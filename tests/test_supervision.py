@@ -20,6 +20,13 @@ from django.urls import reverse
 from fupin.accounts.services import create_user
 from fupin.core.context import acting_as
 from fupin.core.models import AuditLog
+from fupin.employment.models import (
+    Employer,
+    EmploymentRecord,
+    Placement,
+    PublicWelfarePost,
+    Workshop,
+)
 from fupin.supervision import choices as c
 from fupin.supervision import services
 from fupin.supervision.models import (
@@ -660,3 +667,33 @@ def test_cli_draw_errors(district, supervisor, township_operator, args, message)
 def test_cli_verify_unknown_plan(db):
     with pytest.raises(CommandError, match="不存在"):
         run("sample", "verify", "999999")
+
+
+def test_placement_and_workshop_populations_show_their_facts(district, supervisor):
+    people = list(district["fengshan"][0].members.order_by("id"))
+    post = PublicWelfarePost.objects.create(
+        title="村道保洁", post_type="cleaning", unit="凤山村委会", region_id=FENGSHAN_VILLAGE,
+        monthly_pay=Decimal(792), funding="district", developed_on=D(2020, 1, 1),
+    )  # fmt: skip
+    Placement.objects.create(post=post, person=people[0], start=D(2024, 1, 1))
+    employer = Employer.objects.create(
+        credit_code="91500156MA00000001", name="鑫源服饰", region_id=FENGSHAN_VILLAGE, trade="C"
+    )
+    workshop = Workshop.objects.create(
+        name="鑫源扶贫车间", employer=employer, region_id=FENGSHAN_VILLAGE,
+        recognized_on=D(2019, 1, 1), document_number="文号",
+    )  # fmt: skip
+    EmploymentRecord.objects.create(
+        person=people[1], valid_from=D(2024, 1, 1), status="employed", form="workshop",
+        location_tier="in_township", workshop=workshop, employer_name="鑫源服饰",
+        monthly_income=Decimal(2500), start_date=D(2024, 1, 1),
+    )  # fmt: skip
+    placements = draw(supervisor, population="placements")
+    facts = {f["key"]: f["value"] for f in services.call_facts(placements.items.get().call)}
+    assert facts["post"] == "村道保洁" and facts["name"] == people[0].name
+    assert facts["pay"] == "792 元"
+    employees = draw(supervisor, population="workshop_employees")
+    item = employees.items.get()
+    assert item.person_id == people[1].pk
+    facts = {f["key"]: f["value"] for f in services.call_facts(item.call)}
+    assert facts["workshop"] == "鑫源扶贫车间" and facts["income"] == "2500 元"

@@ -106,15 +106,28 @@ EMPLOYED_NON_FARM = Q(status=ec.Status.EMPLOYED) & ~Q(form=ec.Form.FARMING)
 
 
 def _shared_phone(qs: QuerySet, day: datetime.date) -> QuerySet:
-    other = Person.objects.filter(removed_on__isnull=True, phone=OuterRef("phone")).exclude(
-        household__village_id=OuterRef("household__village_id")
+    # Phones used in more than one village: one grouped subquery (phone has no index, so a
+    # correlated EXISTS per row would scan the table once per person).
+    shared = (
+        Person.objects.filter(removed_on__isnull=True)
+        .exclude(phone="")
+        .values("phone")
+        .annotate(villages=Count("household__village_id", distinct=True))
+        .filter(villages__gt=1)
+        .values("phone")
     )
-    return qs.exclude(phone="").filter(Exists(other))
+    return qs.exclude(phone="").filter(phone__in=shared)
 
 
 def _household_phone_duplicate(qs: QuerySet, day: datetime.date) -> QuerySet:
-    other = Household.objects.filter(phone=OuterRef("phone")).exclude(pk=OuterRef("pk"))
-    return qs.exclude(phone="").filter(Exists(other))
+    shared = (
+        Household.objects.exclude(phone="")
+        .values("phone")
+        .annotate(households=Count("id"))
+        .filter(households__gt=1)
+        .values("phone")
+    )
+    return qs.exclude(phone="").filter(phone__in=shared)
 
 
 def _no_phone(qs: QuerySet, day: datetime.date) -> QuerySet:

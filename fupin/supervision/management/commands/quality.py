@@ -3,6 +3,7 @@ with hits per township; new hits become rectification tasks (nightly from cron).
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         run.add_argument("--region", required=True, help="区划代码")
         run.add_argument("--user", default=None, help="以该用户身份运行（默认系统）")
         run.add_argument("--rule", action="append", default=None, help="只运行某条规则")
+        run.add_argument("--as-of", default=None, help="数据日期 YYYY-MM-DD（默认今天，用于年龄）")
         run.add_argument("--dry-run", action="store_true", help="只统计，不生成整改任务")
         run.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
         sub.add_parser("rules", help="列出全部规则及说明")
@@ -36,12 +38,19 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"未知规则：{'、'.join(unknown)}")
         user = find_user(opts["user"]) if opts["user"] else None
+        as_of = None
+        if opts["as_of"]:
+            try:
+                as_of = datetime.date.fromisoformat(opts["as_of"])
+            except ValueError as exc:
+                raise CommandError(f"日期无效：{opts['as_of']}") from exc
         with acting_as(user, source="cli"):
             try:
                 report = run_quality(
                     acting_user=user,
                     region_code=opts["region"].strip(),
                     rules=opts["rule"],
+                    as_of=as_of,
                     open_tasks=not opts["dry_run"],
                 )
             except (ValidationError, PermissionDenied) as exc:

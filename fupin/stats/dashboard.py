@@ -55,8 +55,9 @@ def _month_index(field: str) -> Any:
     if connection.vendor == "sqlite":
         year = Cast(Substr(field, 1, 4), IntegerField())
         month = Cast(Substr(field, 6, 2), IntegerField())
-    else:
-        year, month = ExtractYear(field), ExtractMonth(field)
+    else:  # EXTRACT is numeric on PostgreSQL: back to integers for list indexes
+        year = Cast(ExtractYear(field), IntegerField())
+        month = Cast(ExtractMonth(field), IntegerField())
     return year * 12 + month - 1
 
 

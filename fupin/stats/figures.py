@@ -186,11 +186,8 @@ def grouped_figures(
 
     # Laborers and their state on `day`: one LEFT JOIN, conditional counts.
     people = with_state(_scoped(laborers(day), user, code), day)
-    served = Exists(
-        m.Service.objects.filter(person=OuterRef("pk"), date__gte=year_start, date__lte=day).values(
-            "pk"
-        )
-    )
+    given = m.Service.objects.filter(person=OuterRef("pk"), date__gte=year_start, date__lte=day)
+    served = Exists(given.values("pk"))
     moved = transferred_condition()
     aggregates = {
         "laborers": Count("pk"),
@@ -207,9 +204,8 @@ def grouped_figures(
     for row in found:
         if row["transferred"]:
             provinces = groups[row["child"]]["transferred_by_province"]
-            provinces[row["province"] or ""] = (
-                provinces.get(row["province"] or "", 0) + row["transferred"]
-            )
+            where = row["province"] or ""
+            provinces[where] = provinces.get(where, 0) + row["transferred"]
     merge(
         found,
         {

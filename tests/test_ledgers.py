@@ -588,3 +588,31 @@ def test_files_expire(world, settings, tmp_path, township_operator):
     assert Job.objects.get(pk=job.pk).result["expired"] is True
     assert ledger_views.cleanup_expired() == 0
     assert "已过期" in client.get(reverse("ledger-index")).content.decode()
+
+
+def test_subsidies_ledger_lists_payments_of_the_year(world, tmp_path, township_operator):
+    """Paid claims of the as-of year, by paid date, in the township; drafts, failures,
+    last year's payments and other townships' are not listed."""
+    from fupin.subsidies.models import Application, Policy
+
+    policy = Policy.objects.get(code="transport")
+
+    def claim(person: Any, region: str, status: str, paid_on: D | None) -> None:
+        Application.objects.create(
+            policy=policy, person=person, region_id=region, period=str(AS_OF.year),
+            amount=Decimal(500), status=status, paid_on=paid_on,
+        )  # fmt: skip
+
+    claim(world["甲"], FENGSHAN_VILLAGE, "paid", D(2024, 6, 30))
+    claim(world["乙"], FENGSHAN_VILLAGE, "paid", D(2025, 1, 5))  # after the date
+    claim(world["丙"], FENGSHAN_VILLAGE, "failed", None)
+    claim(world["丁"], FENGSHAN_VILLAGE, "paid", D(2023, 12, 1))  # last year
+    claim(world["己"], FURONG_VILLAGE, "paid", D(2024, 6, 30))  # another township
+    _, path = export(tmp_path, township_operator, "subsidies", FENGSHAN)
+    rows = records(read(path))
+    assert [(r["姓名（单位）"], r["补贴项目"], r["发放金额（元）"]) for r in rows] == [
+        ("甲", policy.name, 500)
+    ]
+    assert "*" in rows[0]["证件号码"]
+    summary = LEDGERS["subsidies"].summary(FENGSHAN, AS_OF, township_operator)
+    assert summary == {"rows": 1, "totals": {"发放金额（元）": Decimal(500)}}

@@ -29,7 +29,7 @@ Decisions (the issue leaves these open):
   Training, startups and the unemployed are counted where the person lives.
 - Needs (Needs) and the current status of a posting or enrollment have no history: a
   past-date ledger shows them as they are now.
-- `subsidies` is empty until subsidy payments exist; `subsidy_rows` is the hook to fill.
+- `subsidies` lists payments as fupin.subsidies counts them (paid claims, by paid date).
 """
 
 from __future__ import annotations
@@ -374,28 +374,17 @@ def _jobs(scope: Scope) -> QuerySet:
 
 
 def subsidy_rows(scope: Scope) -> QuerySet:
-    """Hook: subsidy payments paid this year up to the date, once the models exist.
+    """Subsidies paid this year up to the date, counted the one way payments are counted
+    everywhere (fupin.subsidies.selectors.paid_applications: scoped, paid, by date)."""
+    from fupin.subsidies.selectors import paid_applications
 
-    Replace the body with e.g. ``SubsidyPayment.objects.for_user(scope.user)
-    .in_region(scope.region).filter(paid_on__gte=scope.year_start,
-    paid_on__lte=scope.as_of)`` annotated with the fields of SUBSIDY_COLUMNS; until then
-    the ledger is correctly empty (no payments are recorded).
-    """
-    return Service.objects.none().annotate(
-        **{
-            name: Value(None, output_field=IntegerField())
-            for name in (
-                "village",
-                "person_name",
-                "person_sex",
-                "person_id_number",
-                "subsidy_type",
-                "period",
-                "amount",
-                "paid_on",
-                "funding",
-            )
-        }
+    return (
+        paid_applications(scope.region, scope.as_of, scope.user)
+        .filter(paid_on__gte=scope.year_start)
+        .annotate(
+            village=F("region_id"),
+            beneficiary=Coalesce("person__name", "workshop__name", "employer__name"),
+        )
     )
 
 
@@ -445,14 +434,13 @@ LABORER_DETAIL = [
 
 SUBSIDY_COLUMNS = [
     *place_columns("village"),
-    Column("person_name", "姓名", 8),
-    Column("person_sex", "性别", 5, choices=SEX),
-    Column("person_id_number", "证件号码", 21, show="id"),
-    Column("subsidy_type", "补贴类型", 16),
-    Column("period", "补贴期间", 14),
+    Column("beneficiary", "姓名（单位）", 16),
+    Column("person__sex", "性别", 5, choices=SEX),
+    Column("person__id_number", "证件号码", 21, show="id"),
+    Column("policy__name", "补贴项目", 18),
+    Column("period", "所属期", 10),
     Column("amount", "发放金额（元）", 12, "money", total=True),
     Column("paid_on", "发放日期", 12, "date"),
-    Column("funding", "资金来源", 12),
 ]
 
 LEDGER_LIST = [
@@ -667,10 +655,10 @@ LEDGER_LIST = [
     Ledger(
         id="subsidies",
         title="就业扶贫补贴发放台账",
-        description="本年发放（截至截止日期）的就业扶贫补贴（补贴发放功能上线后填充）",
+        description="本年发放（截至截止日期）的就业扶贫补贴，每笔已发放的补贴一行",
         period="year",
         source=subsidy_rows,
-        order=("pk",),
+        order=("region_id", "policy__code", "paid_on", "id"),
         columns=tuple(SUBSIDY_COLUMNS),
     ),
 ]

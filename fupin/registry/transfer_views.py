@@ -1,128 +1,41 @@
-"""Household import (upload → validation report → confirm, in the background) and export."""
+"""Household import pages (declared on fupin.core.import_pages) and the list export."""
 
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _
 
-from fupin.core import jobs
-from fupin.core.middleware import client_ip
-from fupin.core.models import Job
+from fupin.core.import_pages import XLSX, ImportPages, Tile
 from fupin.registry.exports import export_households
 from fupin.registry.imports import import_households, write_errors, write_template
 from fupin.registry.views import filtered_households
 
-IMPORT_KIND = "import_households"
-ALLOWED_SUFFIXES = {".xlsx", ".csv"}
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
-    path = Path(job.params["file"])
-    result = import_households(
-        path, user=job.user, dry_run=job.params["dry_run"], progress=progress
-    )
-    summary = result.as_dict()
-    if result.rejected:
-        errors_path = jobs.job_dir(job) / "errors.xlsx"
-        write_errors(result, errors_path)
-        summary["errors_file"] = str(errors_path)
-    return summary
-
-
-def _start_import(request: HttpRequest, file_path: Path, name: str, dry_run: bool) -> Job:
-    job = Job.objects.create(
-        kind=IMPORT_KIND,
-        user=request.user,
-        params={"file": str(file_path), "name": name, "dry_run": dry_run},
-    )
-    jobs.start(job, _run_import, ip=client_ip(request))
-    return job
-
-
-@login_required
-@permission_required("registry.import_households", raise_exception=True)
-def import_start(request: HttpRequest) -> HttpResponse:
-    error = ""
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        suffix = Path(upload.name).suffix.lower() if upload else ""
-        if upload is None:
-            error = "请选择要导入的文件"
-        elif suffix not in ALLOWED_SUFFIXES:
-            error = "只支持 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"
-        elif upload.size > MAX_UPLOAD_BYTES:
-            error = "文件超过 50 MB，请分批导入或使用命令行 fupin import households"
-        else:
-            holder = Job.objects.create(kind="upload", user=request.user, status=Job.Status.DONE)
-            target = jobs.job_dir(holder) / f"upload{suffix}"
-            with target.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            job = _start_import(request, target, upload.name, dry_run=True)
-            return redirect("household-import-job", pk=job.pk)
-    recent = Job.objects.filter(user=request.user, kind=IMPORT_KIND)[:10]
-    return render(request, "registry/import.html", {"error": error, "recent": recent})
-
-
-def _own_job(request: HttpRequest, pk: int) -> Job:
-    return get_object_or_404(Job, pk=pk, user=request.user, kind=IMPORT_KIND)
-
-
-@login_required
-@permission_required("registry.import_households", raise_exception=True)
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
-    template = "registry/_import_job.html" if request.htmx else "registry/import_job.html"
-    errors = job.result.get("errors", [])[:200] if job.finished else []
-    return render(request, template, {"job": job, "errors": errors})
-
-
-@login_required
-@permission_required("registry.import_households", raise_exception=True)
-@require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
-    if not (job.status == Job.Status.DONE and job.params.get("dry_run")):
-        messages.error(request, "只有校验完成的导入才能确认")
-        return redirect("household-import-job", pk=pk)
-    if job.result.get("confirmed_by"):
-        return redirect("household-import-job", pk=job.result["confirmed_by"])
-    real = _start_import(request, Path(job.params["file"]), job.params["name"], dry_run=False)
-    Job.objects.filter(pk=job.pk).update(result={**job.result, "confirmed_by": real.pk})
-    return redirect("household-import-job", pk=real.pk)
-
-
-@login_required
-@permission_required("registry.import_households", raise_exception=True)
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
-    path = job.result.get("errors_file")
-    if not path or not Path(path).exists():
-        raise Http404("没有错误文件")
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=f"导入错误_{job.pk}.xlsx", content_type=XLSX
-    )
-
-
-@login_required
-@permission_required("registry.import_households", raise_exception=True)
-def import_template(request: HttpRequest) -> HttpResponse:
-    handle = tempfile.TemporaryFile()
-    write_template(handle)
-    handle.seek(0)
-    return FileResponse(
-        handle, as_attachment=True, filename="贫困户导入模板.xlsx", content_type=XLSX
-    )
+import_pages = ImportPages(
+    name="household-import",
+    kind="import_households",
+    permission="registry.import_households",
+    title=_("导入贫困户"),
+    intro=_(
+        "每行一人。先上传文件，系统校验后给出校验报告；确认后才写入。同一文件重复导入不会产生重复数据。"
+    ),
+    command="fupin import households",
+    run=import_households,
+    write_errors=write_errors,
+    write_template=write_template,
+    template_filename="贫困户导入模板.xlsx",
+    tiles=(
+        Tile("households_created", _("将新增户"), _("新增户")),
+        Tile("households_updated", _("将更新户"), _("更新户")),
+        Tile("persons_created", _("将新增人"), _("新增人")),
+        Tile("persons_updated", _("将更新人"), _("更新人")),
+    ),
+    list_url="household-list",
+    list_label=_("贫困户"),
+)
 
 
 @login_required

@@ -4,23 +4,7 @@ from fupin.registry import transfer_views, views
 
 urlpatterns = [
     path("households/", views.household_list, name="household-list"),
-    path("households/import/", transfer_views.import_start, name="household-import"),
-    path(
-        "households/import/template.xlsx",
-        transfer_views.import_template,
-        name="household-import-template",
-    ),
-    path("households/import/<int:pk>/", transfer_views.import_job, name="household-import-job"),
-    path(
-        "households/import/<int:pk>/confirm/",
-        transfer_views.import_confirm,
-        name="household-import-confirm",
-    ),
-    path(
-        "households/import/<int:pk>/errors.xlsx",
-        transfer_views.import_errors,
-        name="household-import-errors",
-    ),
+    *transfer_views.import_pages.urls("households/import/"),
     path("households/export/", transfer_views.export, name="household-export"),
     path("households/new/", views.household_create, name="household-create"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),

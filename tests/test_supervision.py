@@ -13,8 +13,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fupin.accounts.services import create_user
@@ -697,3 +698,26 @@ def test_placement_and_workshop_populations_show_their_facts(district, superviso
     assert item.person_id == people[1].pk
     facts = {f["key"]: f["value"] for f in services.call_facts(item.call)}
     assert facts["workshop"] == "鑫源扶贫车间" and facts["income"] == "2500 元"
+
+
+def test_list_pages_have_fixed_query_counts(district, supervisor, township_operator):
+    def count(user, url):
+        web = client(user)
+        web.get(url)  # warm the session and permission caches
+        with CaptureQueriesContext(connection) as queries:
+            assert web.get(url).status_code == 200
+        return len(queries)
+
+    small = draw(supervisor, proportion=Decimal("0.05"), minimum=1)
+    for task in CallTask.objects.filter(item__plan=small):
+        services.record_call(acting_user=supervisor, task=task, result="info_error", notes="错")
+    pages = [
+        (supervisor, reverse("supervision-calls") + "?status=done"),
+        (township_operator, reverse("supervision-rectifications")),
+        (supervisor, reverse("supervision")),
+    ]
+    before = [count(user, url) for user, url in pages]
+    big = draw(supervisor, proportion=Decimal("1"), minimum=1)
+    for task in CallTask.objects.filter(item__plan=big, status="open"):
+        services.record_call(acting_user=supervisor, task=task, result="info_error", notes="错")
+    assert [count(user, url) for user, url in pages] == before

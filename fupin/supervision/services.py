@@ -86,7 +86,7 @@ def call_facts(task: CallTask) -> list[dict[str, str]]:
     item = task.item
     population = item.plan.population
     household = item.household
-    values: dict[str, str] = {"village": household.village.name}
+    values: dict[str, str] = {"village": household.village.short_name}
     if item.person_id:
         person = (
             with_state(Person.objects.filter(pk=item.person_id), item.plan.as_of)

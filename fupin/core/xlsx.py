@@ -42,6 +42,31 @@ def normalise_header(text: Any) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", str(text)))
 
 
+class Headers:
+    """The header aliases of an import: which column holds which field (first match wins),
+    and whether a row is the header at all (it names the key column, e.g. 证件号码)."""
+
+    def __init__(self, specs: Iterable[Any], key: str = "id_number") -> None:
+        self.aliases: dict[str, str] = {}
+        for spec in specs:  # anything with .key, .header and .aliases
+            for name in (spec.header, *spec.aliases):
+                self.aliases.setdefault(normalise_header(name), spec.key)
+        self.key_names = {name for name, field in self.aliases.items() if field == key}
+
+    def is_header(self, names: list[str]) -> bool:
+        """Whether a row of (normalised) cells is the header."""
+        return any(n in self.key_names for n in names)
+
+    def map(self, header: list[str]) -> dict[str, int]:
+        """Field key → index of the first column whose header names it."""
+        columns: dict[str, int] = {}
+        for index, text in enumerate(header):
+            key = self.aliases.get(normalise_header(text))
+            if key and key not in columns:
+                columns[key] = index
+        return columns
+
+
 @dataclass
 class Table:
     """Rows below the header. `rows` holds (worksheet row number, 1-based, values)."""

@@ -50,7 +50,13 @@ from fupin.core.bulk import chunks, execute, insert, rows_in
 from fupin.core.context import acting_as, current_actor
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_permission
-from fupin.core.xlsx import Column, SpreadsheetError, Workbook, normalise_header, read_table
+from fupin.core.xlsx import (
+    Column,
+    Headers,
+    SpreadsheetError,
+    Workbook,
+    read_table,
+)
 from fupin.employment import choices as c
 from fupin.employment.models import EmploymentRecord
 from fupin.employment.selectors import UNABLE, _years_before, tier_between
@@ -158,26 +164,9 @@ STATE_COLUMNS = {
     "monthly_income": "monthly_income",
 }
 
-_ALIASES: dict[str, str] = {}
-for _spec in COLUMNS:
-    for _name in (_spec.header, *_spec.aliases):
-        _ALIASES.setdefault(normalise_header(_name), _spec.key)
-_ID_ALIASES = {n for n, k in _ALIASES.items() if k == "id_number"}
-
-
-def is_header(names: list[str]) -> bool:
-    """Whether a row of (normalised) cells is the header: it names the ID column."""
-    return any(n in _ID_ALIASES for n in names)
-
-
-def map_header(header: list[str]) -> dict[str, int]:
-    """Field key → index of the first column whose header names it (aliases accepted)."""
-    columns: dict[str, int] = {}
-    for index, text in enumerate(header):
-        key = _ALIASES.get(normalise_header(text))
-        if key and key not in columns:
-            columns[key] = index
-    return columns
+HEADER_ALIASES = Headers(COLUMNS)
+is_header = HEADER_ALIASES.is_header
+map_header = HEADER_ALIASES.map
 
 
 def _pairs(choices: Any) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from fupin.core.xlsx import Column, Workbook, normalise_header, unneutralise
+from fupin.core.xlsx import Column, Headers, Workbook, unneutralise
 from fupin.registry import choices as c
 from fupin.registry.idnumbers import make_id_number
 from fupin.registry.services import PERSON_FIELDS
@@ -113,26 +113,9 @@ HEAD_FIELDS = ["household_type", "status", "identified_year", "exit_year", "main
 # Person fields the file may carry besides relation/name/id_number.
 PERSON_OPTIONAL = [f for f in PERSON_FIELDS if f not in ("relation", "name", "id_number")]
 
-_ALIASES: dict[str, str] = {}
-for _spec in [*COLUMNS, *OPTIONAL_COLUMNS]:
-    for _name in (_spec.header, *_spec.aliases):
-        _ALIASES.setdefault(normalise_header(_name), _spec.key)
-ID_ALIASES = {name for name, key in _ALIASES.items() if key == "id_number"}
-
-
-def is_header(names: list[str]) -> bool:
-    """Whether a row of (normalised) cells is the header: it names the ID column."""
-    return any(n in ID_ALIASES for n in names)
-
-
-def map_header(header: list[str]) -> dict[str, int]:
-    """Field key → index of the first column whose header names it (aliases accepted)."""
-    columns: dict[str, int] = {}
-    for index, text in enumerate(header):
-        key = _ALIASES.get(normalise_header(text))
-        if key and key not in columns:
-            columns[key] = index
-    return columns
+HEADER_ALIASES = Headers([*COLUMNS, *OPTIONAL_COLUMNS])
+is_header = HEADER_ALIASES.is_header
+map_header = HEADER_ALIASES.map
 
 
 def _choice_pairs(choices: Any) -> list[tuple[str, str]]:

@@ -96,6 +96,7 @@ class AuditLog(models.Model):
         IMPORT = "import", "导入"
         EXPORT = "export", "导出"
         VIEW_FULL_ID = "view_full_id", "查看完整证件号"
+        VIEW_PHONE = "view_phone", "查看完整电话号码"
         LOGIN = "login", "登录"
         LOGIN_FAILED = "login_failed", "登录失败"
         LOGOUT = "logout", "退出"

@@ -24,9 +24,7 @@ from fupin.supervision.models import CallAttempt, CallTask, RectificationTask
 from fupin.supervision.workdays import add_workdays
 
 RS = c.RectificationStatus
-# core.AuditLog.Action has no phone-number view yet (core is not ours to edit); the value
-# is stored as is and shows verbatim on the audit page.
-VIEW_PHONE = "view_phone"
+VIEW_PHONE = AuditLog.Action.VIEW_PHONE
 
 # The facts a caller confirms, per population (key, label); 不属实 names one of them.
 FACTS: dict[str, list[tuple[str, str]]] = {

@@ -261,6 +261,10 @@ EXPECTED_AS_OF = {
     "export_workers": 1,
     "served": 2,
     "unemployed_with_needs": 1,
+    "job_pushes": 0,
+    "push_hires": 0,
+    "subsidies_paid": 0,
+    "subsidy_amount": 0,
     "coverage": 0.25,
 }
 
@@ -286,6 +290,48 @@ def test_every_figure_against_a_hand_count(world, county_admin):
     assert data["region"] == {"code": WULONG, "name": "武隆区"}
     assert (data["as_of"], data["year_start"]) == ("2024-12-31", "2024-01-01")
     json.dumps(data)  # JSON-ready
+
+
+def test_pushes_and_paid_subsidies(world, county_admin, township_operator):
+    """Job pushes of the year (hires among them, by the as-of date) and subsidies paid in
+    the year, counted where the laborer lives; the same as the subsidies ledger."""
+    from fupin.employment.models import Employer
+    from fupin.ledgers.definitions import LEDGERS
+    from fupin.matching.models import Push
+    from fupin.subsidies.models import Application, Policy
+
+    posting = s.save_job_posting(
+        acting_user=None,
+        data={"employer": Employer.objects.first(), "title": "普工", "trade": "C",
+              "openings": 3, "region_id": FENGSHAN_VILLAGE, "source": "local",
+              "valid_from": D(2024, 3, 1)},
+    )  # fmt: skip
+    for person, status, status_on, pushed_on in (
+        (world["A"], "hired", D(2024, 6, 1), D(2024, 5, 1)),
+        (world["H"], "pushed", None, D(2024, 5, 1)),
+        (world["B"], "hired", D(2025, 1, 3), D(2024, 12, 20)),  # hired after the date
+        (world["G"], "pushed", None, D(2023, 11, 1)),  # last year
+    ):
+        Push.objects.create(
+            person=person, posting=posting, channel="phone", pushed_on=pushed_on,
+            status=status, status_on=status_on,
+        )  # fmt: skip
+    policy = Policy.objects.get(code="transport")
+    for person, paid_on in ((world["A"], D(2024, 7, 1)), (world["F"], D(2025, 2, 1))):
+        Application.objects.create(
+            policy=policy, person=person, region_id=person.household.village_id, period="2024",
+            amount=Decimal(500), status="paid", paid_on=paid_on,
+        )  # fmt: skip
+    data = figures(WULONG, AS_OF, county_admin)
+    assert (data["job_pushes"], data["push_hires"], data["push_conversion"]) == (3, 1, 0.3333)
+    assert (data["subsidies_paid"], data["subsidy_amount"]) == (1, 500)
+    assert data["subsidies_by_policy"] == {"transport": 1}
+    township = figures(FENGSHAN, AS_OF, township_operator)
+    ledger = LEDGERS["subsidies"].summary(FENGSHAN, AS_OF, township_operator)
+    assert township["subsidies_paid"] == ledger["rows"]
+    assert township["subsidy_amount"] == ledger["totals"]["发放金额（元）"]
+    assert (township["job_pushes"], township["push_hires"]) == (2, 1)  # A and B live in 凤山
+    assert figures(FURONG, AS_OF, county_admin)["job_pushes"] == 1  # H
 
 
 def test_figures_agree_with_the_selectors(world, county_admin):

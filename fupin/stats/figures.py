@@ -17,7 +17,10 @@ Definitions (as of day D; "this year" is 1 January of D's year up to D):
   ``startup_loan_amount`` (loans granted this year, in yuan); ``training_enrollments`` (in
   classes starting this year), by training type; ``export_batches`` (departing this year)
   / ``export_workers`` (registered people on them); ``served`` (laborers with at least one
-  employment service dated this year) and ``coverage`` = served / laborers.
+  employment service dated this year) and ``coverage`` = served / laborers; ``job_pushes``
+  (岗位推送 this year) / ``push_hires`` (of those, hired by D) and ``push_conversion``;
+  ``subsidies_paid`` / ``subsidy_amount`` (claims paid this year, the subsidies ledger),
+  by policy code.
 
 Where a figure is counted: people (laborers, services, loans, enrollments) by their
 household's village; workshops, posts, events and export batches by their own region, and
@@ -46,7 +49,10 @@ from fupin.core.models import jurisdiction_code
 from fupin.employment import choices as c
 from fupin.employment import models as m
 from fupin.employment.selectors import laborers, transferred_condition, with_state
+from fupin.matching.choices import PushStatus
+from fupin.matching.models import Push
 from fupin.regions.models import LEVEL_BY_LENGTH, Region
+from fupin.subsidies.selectors import paid_applications
 
 # The next region level's code length, by the region's code length.
 CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
@@ -73,13 +79,20 @@ LABELS: dict[str, str] = {
     "served": "接受就业服务（人）",
     "coverage": "就业服务覆盖率",
     "unemployed_with_needs": "未就业有就业需求（人）",
+    "job_pushes": "岗位推送（次）",
+    "push_hires": "推送后就业（人次）",
+    "push_conversion": "推送就业转化率",
+    "subsidies_paid": "就业扶贫补贴发放（笔）",
+    "subsidy_amount": "就业扶贫补贴发放金额（元）",
 }
-COUNTS = [k for k in LABELS if k != "coverage"]
+RATES = ("coverage", "push_conversion")
+COUNTS = [k for k in LABELS if k not in RATES]
 BREAKDOWNS = (
     "transferred_by_tier",
     "transferred_by_form",
     "training_by_type",
     "transferred_by_province",  # province code of the place of work ("": not recorded)
+    "subsidies_by_policy",  # paid claims per policy code
 )
 
 
@@ -156,12 +169,16 @@ def _empty() -> dict[str, Any]:
     row["transferred_by_form"] = dict.fromkeys(FORMS, 0)
     row["training_by_type"] = dict.fromkeys(TRAINING_TYPES, 0)
     row["transferred_by_province"] = {}
+    row["subsidies_by_policy"] = {}
     return row
 
 
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
     row["startup_loan_amount"] = int(row["startup_loan_amount"] or 0)
+    row["subsidy_amount"] = int(row["subsidy_amount"] or 0)
     row["coverage"] = round(row["served"] / row["laborers"], 4) if row["laborers"] else 0.0
+    pushes = row["job_pushes"]
+    row["push_conversion"] = round(row["push_hires"] / pushes, 4) if pushes else 0.0
     return row
 
 
@@ -289,6 +306,32 @@ def grouped_figures(
     # Registered people on those batches, counted where the batch was organised.
     workers = m.ExportParticipant.objects.filter(batch__in=batches.values("pk"))
     merge(_grouped(workers, "batch__region_id", length, n=Count("pk")), {"n": "export_workers"})
+
+    # Job pushes this year (matching), by the laborer's village; hires among them.
+    pushed = _scoped(Push.objects.all(), user, code).filter(
+        **{f"pushed_on__{k}": v for k, v in this_year.items()}
+    )
+    merge(
+        _grouped(
+            pushed,
+            _code_path(Push),
+            length,
+            n=Count("pk"),
+            hired=Count("pk", filter=Q(status=PushStatus.HIRED, status_on__lte=day)),
+        ),
+        {"n": "job_pushes", "hired": "push_hires"},
+    )
+
+    # Subsidies paid this year (the `subsidies` ledger), by the beneficiary's region.
+    paid = paid_applications(code, day, user).filter(paid_on__gte=year_start)
+    found = _grouped(
+        paid, "region_id", length, by={"policy_code": F("policy__code")}, n=Count("pk"),
+        amount=Sum("amount"),
+    )  # fmt: skip
+    for row in found:
+        by_policy = groups[row["child"]]["subsidies_by_policy"]
+        by_policy[row["policy_code"]] = by_policy.get(row["policy_code"], 0) + row["n"]
+    merge(found, {"n": "subsidies_paid", "amount": "subsidy_amount"})
     return dict(groups)
 
 

@@ -49,6 +49,16 @@ def province_names(data: dict[str, Any]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=codes).order_by().values_list("code", "name"))
 
 
+def policy_names(data: dict[str, Any]) -> dict[str, str]:
+    """Names of the subsidy policies in subsidies_by_policy (one query, none if empty)."""
+    from fupin.subsidies.models import Policy
+
+    codes = list(data.get("subsidies_by_policy", {}))
+    if not codes:
+        return {}
+    return dict(Policy.objects.filter(code__in=codes).values_list("code", "name"))
+
+
 def headline_rows(
     data: dict[str, Any], provinces: dict[str, str] | None = None
 ) -> list[tuple[str, Any, bool]]:
@@ -89,6 +99,14 @@ def headline_rows(
         rows.append((f"其中：{label}", data["training_by_type"][kind], True))
     add("export_batches")
     add("export_workers")
+    add("job_pushes")
+    add("push_hires")
+    rows.append(("推送就业转化率（%）", percent(data["push_conversion"]), False))
+    add("subsidies_paid")
+    policies = policy_names(data)
+    for code, n in sorted(data.get("subsidies_by_policy", {}).items(), key=lambda x: -x[1]):
+        rows.append((f"其中：{policies.get(code, code)}", n, True))
+    add("subsidy_amount")
     return rows
 
 
@@ -113,6 +131,10 @@ def township_columns(home: str) -> list[tuple[str, str]]:
         ("training_enrollments", "培训人次"),
         ("export_batches", "输出批次"),
         ("export_workers", "输出人数"),
+        ("job_pushes", "岗位推送"),
+        ("push_hires", "推送后就业"),
+        ("subsidies_paid", "补贴发放（笔）"),
+        ("subsidy_amount", "补贴金额（元）"),
     ]
 
 

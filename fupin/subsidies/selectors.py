@@ -17,8 +17,10 @@ def paid_applications(
     region_code: str, as_of: datetime.date | None, user: Any
 ) -> QuerySet[Application]:
     """Paid claims in `region_code` (prefix) that the user may see, paid on or before
-    `as_of` (all when None), in village, policy and date order."""
-    qs = Application.objects.for_user(user).in_region(region_code).filter(status=c.Status.PAID)
+    `as_of` (all when None), in village, policy and date order. `user=None` is the system
+    (no jurisdiction limit, e.g. `fupin stats` without --user)."""
+    visible = Application.objects.all() if user is None else Application.objects.for_user(user)
+    qs = visible.in_region(region_code).filter(status=c.Status.PAID)
     if as_of is not None:
         qs = qs.filter(paid_on__lte=as_of)
     return qs.select_related(

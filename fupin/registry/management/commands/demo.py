@@ -3,10 +3,13 @@ employment-assistance data, create the demo logins. Running it again only prints
 
 All data is as of the reference date 2020-12-31 (ages, who is a poor laborer, employment
 states): with the default 18,000 households Wulong then counts the published 2020 figures
-(domain.md §9, see fupin.employment.demo); a smaller --households scales them down."""
+(domain.md §9, see fupin.employment.demo); a smaller --households scales them down.
+Then a current layer dated today (open postings, needs, a matching run, 凤山街道's subsidy
+claims; fupin.employment.demo_current), skipped when present and blind to the 2020 figures."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import unicodedata
@@ -22,6 +25,7 @@ from fupin.accounts.roles import Role
 from fupin.accounts.services import create_user
 from fupin.core.context import acting_as
 from fupin.employment.demo import Figures, generate_employment
+from fupin.employment.demo_current import build_current
 from fupin.employment.models import EmploymentRecord
 from fupin.regions.loader import bundled_files, load_files
 from fupin.regions.models import Region
@@ -86,12 +90,14 @@ class Command(BaseCommand):
             if not Region.objects.filter(code=WULONG).exists():
                 load_files(bundled_files())
             counts = self._generate(opts)
+            current = self._current(opts)
             created = self._users()
         seconds = round(time.perf_counter() - started, 2)
         if opts["json"]:
             result = {**counts, "seconds": seconds, "users": len(created)}
             result.pop("figures", None)
             result["reference_date"] = REFERENCE_DATE.isoformat()
+            result["current"] = current
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         if counts["households"]:
@@ -106,6 +112,8 @@ class Command(BaseCommand):
                 f"{counts['records']:,} 条就业记录"
             )
             self.stdout.write(self._figures(counts["figures"]))
+        if current:
+            self.stdout.write(self._current_lines(current))
         if created:
             self.stdout.write(f"已创建演示账号：{'、'.join(created)}")
         self.stdout.write("")
@@ -156,6 +164,35 @@ class Command(BaseCommand):
             "records": counts["records"],
             "figures": figures,
         }
+
+    def _current(self, opts: dict[str, Any]) -> dict[str, Any] | None:
+        """The current layer (fupin.employment.demo_current), once the 2020 data exists."""
+        if not EmploymentRecord.objects.in_region(WULONG).exists():
+            return None
+        return build_current(seed=opts["seed"])
+
+    def _current_lines(self, cur: dict[str, Any]) -> str:
+        p, n, mt, s = cur["postings"], cur["needs"], cur["matching"], cur["subsidies"]
+        day = datetime.date.fromisoformat(cur["date"])
+        posts = (
+            f"新增 {p['created']} 个" if p["created"] else f"已存在，跳过生成；现有 {p['open']} 个"
+        )
+        needs = f"补录就业需求 {n['added']} 人" if n["added"] else "均已有就业需求"
+        match = "已有推荐，跳过匹配" if mt["skipped"] else f"用时 {mt['seconds']} 秒"
+        subsidy = f"本次新增 {s['created']} 笔" if s["created"] else "本期已存在，跳过生成"
+        return "\n".join(
+            [
+                f"当前演示数据（按今天 {day:%Y年%m月%d日}）：",
+                f"  招聘中岗位：{posts}（共 {p['open']} 个，剩余招聘 {p['openings_left']:,} 人，"
+                f"覆盖 {p['townships']} 个乡镇（街道），爱心岗位 {p['caring']} 个，"
+                f"扶贫车间 {p['workshop']} 个，劳务协作 {p['partner']} 个）",
+                f"  未就业且有就业意愿的贫困劳动力：{n['seeking']:,} 人，{needs}",
+                f"  人岗匹配：{mt['laborers']:,} 名未就业劳动力、{mt['postings']} 个岗位，"
+                f"{mt['recommendations']:,} 条推荐（{match}）",
+                f"  政策兑现（凤山街道本期）：{s['claims']} 笔申请（{subsidy}），"
+                f"已发放 {s['paid']} 笔、{s['paid_amount']:,} 元，发放失败 {s['failed']} 笔",
+            ]
+        )
 
     def _figures(self, f: Figures) -> str:
         rows = [

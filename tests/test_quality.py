@@ -27,6 +27,7 @@ from fupin.employment.models import (
     Workshop,
 )
 from fupin.registry.models import Household, Person
+from fupin.subsidies.models import Application, Payment, PaymentBatch, Policy
 from fupin.supervision.models import RectificationTask
 from fupin.supervision.rules import RULES, RULES_BY_CODE, rule_hits, run_quality
 from tests.conftest import (
@@ -152,6 +153,53 @@ def _head(years: int) -> int:
     return head.pk
 
 
+YEAR = TODAY.year - 1  # subsidies below were paid last year
+PAID = D(YEAR, 6, 30)
+
+
+def claim(who: Person, policy: str = "transport", period: str = str(YEAR), **fields) -> int:
+    """A paid claim of `who` (as the subsidies app leaves it after the bank's answer)."""
+    values = {"amount": Decimal(500), "status": "paid", "paid_on": PAID}
+    values.update(fields)
+    return Application.objects.create(
+        policy=Policy.objects.get(code=policy), person=who, region_id=who.household.village_id,
+        period=period, account_holder=who.name, bank_account="6228480000123451234", **values,
+    ).pk  # fmt: skip
+
+
+def worked(who: Person, tier: str, start: datetime.date, end: datetime.date | None) -> Person:
+    EmploymentRecord.objects.create(
+        person=who, valid_from=start, valid_to=end, status="employed", form="company",
+        location_tier=tier, employer_name="单位", monthly_income=Decimal(3000),
+    )  # fmt: skip
+    return who
+
+
+def _transport(left: bool) -> int:
+    who = person()
+    # Out of the province until 1 January of the subsidy's year (valid_to is exclusive:
+    # not a day of that year), then in the township — or out again from March to October.
+    worked(who, "out_of_province", D(YEAR - 1, 3, 1), D(YEAR, 1, 1))
+    if left:
+        worked(who, "in_township", D(YEAR, 1, 1), D(YEAR, 3, 1))
+        worked(who, "in_province", D(YEAR, 3, 1), D(YEAR, 10, 1))
+        worked(who, "in_township", D(YEAR, 10, 1), None)
+    else:
+        worked(who, "in_township", D(YEAR, 1, 1), None)
+    return claim(who)
+
+
+def _paid_to_holder(holder: str) -> int:
+    pk = claim(person())
+    app = Application.objects.get(pk=pk)
+    batch = PaymentBatch.objects.create(number=f"PB{pk:08d}", region_id=FENGSHAN, status="closed")
+    Payment.objects.create(
+        batch=batch, application=app, amount=app.amount, account_holder=holder or app.person.name,
+        bank_account="6228480000123451234", status="paid", paid_on=PAID,
+    )  # fmt: skip
+    return pk
+
+
 # rule → (make the record it must flag, make the record it must not flag); each returns a pk.
 CASES = {
     "employed_no_employer": (
@@ -227,6 +275,19 @@ CASES = {
         lambda: household(status="exited", exit_year=None).pk,
         lambda: household(status="exited", exit_year=2019).pk,
     ),
+    "transport_never_left": (lambda: _transport(False), lambda: _transport(True)),
+    "subsidy_paid_to_removed_person": (
+        lambda: claim(person(removed_on=D(YEAR, 5, 1))),
+        lambda: claim(person(removed_on=D(YEAR, 8, 1))),  # removed after the payment
+    ),
+    "welfare_post_subsidy_age": (  # 71 on the paid date / 70 until the next day
+        lambda: claim(person(birth_date=D(YEAR - 71, 6, 30)), "welfare_post", f"{YEAR}-06"),
+        lambda: claim(person(birth_date=D(YEAR - 71, 7, 1)), "welfare_post", f"{YEAR}-06"),
+    ),
+    "subsidy_paid_to_other_account": (
+        lambda: _paid_to_holder("王某某"),
+        lambda: _paid_to_holder(""),
+    ),
 }
 
 
@@ -278,6 +339,38 @@ def test_run_reports_per_township_and_never_duplicates(flagged, supervisor):
     third = run_quality(acting_user=supervisor, region_code=FENGSHAN, rules=rules)
     assert third["opened"] == 1
     assert RectificationTask.objects.filter(rule="exit_before_identification").count() == 4
+
+
+def test_subsidy_rules_read_paid_claims_and_open_tasks_once(db, supervisor):
+    """Only paid claims count, as of the run's date, placed by the claim's village; a
+    transport claim with no employment record at all is flagged, other policies are not."""
+    removed = {"removed_on": D(YEAR, 5, 1)}
+    hit = claim(person(**removed))
+    claim(person(**removed), status="approved", paid_on=None)  # not paid (yet)
+    later = claim(person(**removed), paid_on=D(YEAR, 9, 1))  # paid after the run's date
+    furong = claim(person(FURONG_VILLAGE, **removed))
+    no_record = claim(person())
+    claim(person(), "one_off_employment", "ever")  # never left, but not a transport subsidy
+    day = D(YEAR, 8, 1)
+    removed_rule = RULES_BY_CODE["subsidy_paid_to_removed_person"]
+    assert set(rule_hits(removed_rule, None, WULONG, day).values_list("pk", flat=True)) == {
+        hit,
+        furong,
+    }
+    assert later in rule_hits(removed_rule, None, WULONG, TODAY).values_list("pk", flat=True)
+    transport = rule_hits(RULES_BY_CODE["transport_never_left"], None, WULONG, day)
+    assert set(transport.values_list("pk", flat=True)) == {hit, no_record, furong}
+    rules = ["subsidy_paid_to_removed_person"]
+    first = run_quality(acting_user=supervisor, region_code=WULONG, rules=rules, as_of=day)
+    assert first["rules"][0]["by_township"] == {FENGSHAN: 1, FURONG: 1}
+    assert first["opened"] == 2
+    task = RectificationTask.objects.get(object_id=hit, rule=rules[0])
+    assert task.content_type.model_class() is Application
+    assert task.township_id == FENGSHAN and task.region_id == FENGSHAN_VILLAGE
+    assert task.subject == "测试人" and "补贴发放给已移除人员" in task.problem
+    again = run_quality(acting_user=supervisor, region_code=WULONG, rules=rules, as_of=day)
+    assert again["opened"] == 0 and again["rules"][0]["hits"] == 2
+    assert run_quality(acting_user=supervisor, region_code=WULONG, rules=rules)["opened"] == 1
 
 
 def test_all_rules_run_together(flagged, supervisor):

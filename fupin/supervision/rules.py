@@ -2,13 +2,14 @@
 
 A rule takes the scoped base queryset of its source (persons, laborers with their current
 employment state, current employment records, active public-welfare placements,
-households) and narrows it with filters/subqueries — never a Python loop over a table.
-`run_quality` counts the hits per township and opens one rectification task per new hit
-(the unique constraint (rule, record) makes a second run add nothing).
+households, paid subsidy claims of persons) and narrows it with filters/subqueries —
+never a Python loop over a table. `run_quality` counts the hits per township and opens
+one rectification task per new hit (the unique constraint (rule, record) makes a second
+run add nothing).
 
-Not here yet, because the subsidies app does not exist: a transport subsidy for someone
-who never left the township, the same subsidy paid twice for one person and period,
-subsidies to someone not employed. They join as rules over subsidy payments.
+Subsidy rules read paid claims (status 已发放, paid on or before the run's date) placed
+by the claim's own village. "The same subsidy paid twice for one person and period"
+is not a rule: the subsidies app's unique index makes it impossible.
 """
 
 from __future__ import annotations
@@ -22,8 +23,19 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractYear, Substr
 from django.utils import timezone
 
 from fupin.core import audit
@@ -35,6 +47,8 @@ from fupin.employment.selectors import laborers, state_condition, with_state
 from fupin.regions.models import Region
 from fupin.registry import choices as rc
 from fupin.registry.models import Household, Person
+from fupin.subsidies import choices as sc
+from fupin.subsidies.models import Application, Payment
 from fupin.supervision import choices as c
 from fupin.supervision.models import RectificationTask
 from fupin.supervision.workdays import add_workdays
@@ -83,6 +97,12 @@ def _households(as_of: datetime.date) -> QuerySet:
     return Household.objects.all()
 
 
+def _subsidies(as_of: datetime.date) -> QuerySet:
+    return Application.objects.filter(
+        status=sc.Status.PAID, paid_on__lte=as_of, person__isnull=False
+    )
+
+
 SOURCES = {
     "person": Source(Person, "household__village_id", "name", _persons),
     "laborer": Source(Person, "household__village_id", "name", _laborers),
@@ -90,6 +110,7 @@ SOURCES = {
                          _employment),
     "placement": Source(Placement, "person__household__village_id", "person__name", _placements),
     "household": Source(Household, "village_id", "number", _households),
+    "subsidy": Source(Application, "region_id", "person__name", _subsidies),
 }  # fmt: skip
 
 
@@ -166,6 +187,69 @@ def _placement_age(qs: QuerySet, day: datetime.date) -> QuerySet:
         Q(person__birth_date__gt=born_before(day, low))
         | Q(person__birth_date__lte=born_before(day, high + 1))
     )
+
+
+TRANSPORT = "transport"  # 外出务工交通补贴 (policy code seeded by the subsidies app)
+WELFARE_POST_SUBSIDIES = ("welfare_post", "welfare_post_insurance")  # 岗位补贴、社保补贴
+LEFT_TOWNSHIP = (
+    ec.LocationTier.IN_COUNTY,
+    ec.LocationTier.IN_PROVINCE,
+    ec.LocationTier.OUT_OF_PROVINCE,
+)
+
+
+def _transport_never_left(qs: QuerySet, day: datetime.date) -> QuerySet:
+    # The subsidy's year is its period ("2026"); a period of another shape falls back to
+    # the year it was paid. An employment state overlaps the year when it began by
+    # 31 December and did not end (valid_to is exclusive) by 1 January — in year numbers,
+    # so the comparison is the same on SQLite and PostgreSQL.
+    year = Case(
+        When(period__regex=r"^[0-9]{4}", then=Cast(Substr("period", 1, 4), IntegerField())),
+        default=ExtractYear("paid_on"),
+        output_field=IntegerField(),
+    )
+    y = OuterRef("subsidy_year")
+    left = EmploymentRecord.objects.filter(
+        person=OuterRef("person_id"),
+        status=ec.Status.EMPLOYED,
+        location_tier__in=LEFT_TOWNSHIP,
+        valid_from__year__lte=y,
+    ).filter(
+        Q(valid_to__isnull=True)
+        | Q(valid_to__year__gt=y)
+        | (Q(valid_to__year=y) & (Q(valid_to__month__gt=1) | Q(valid_to__day__gt=1)))
+    )
+    return qs.filter(policy__code=TRANSPORT).alias(subsidy_year=year).exclude(Exists(left))
+
+
+def _age_when_paid() -> Any:
+    """Full years of age of the beneficiary on the paid date (one SQL expression)."""
+    birthday_ahead = Q(paid_on__month__lt=F("person__birth_date__month")) | Q(
+        paid_on__month=F("person__birth_date__month"),
+        paid_on__day__lt=F("person__birth_date__day"),
+    )
+    return (
+        ExtractYear("paid_on")
+        - ExtractYear("person__birth_date")
+        - Case(When(birthday_ahead, then=Value(1)), default=Value(0))
+    )
+
+
+def _welfare_post_subsidy_age(qs: QuerySet, day: datetime.date) -> QuerySet:
+    low = settings.FUPIN_PUBLIC_WELFARE_AGE_MIN
+    high = settings.FUPIN_PUBLIC_WELFARE_AGE_MAX
+    return (
+        qs.filter(policy__code__in=WELFARE_POST_SUBSIDIES)
+        .alias(age_paid=_age_when_paid())
+        .filter(Q(age_paid__lt=low) | Q(age_paid__gt=high))
+    )
+
+
+def _paid_to_other_account(qs: QuerySet, day: datetime.date) -> QuerySet:
+    other = Payment.objects.filter(
+        application=OuterRef("pk"), status=sc.PaymentStatus.PAID
+    ).exclude(account_holder=OuterRef("person__name"))
+    return qs.filter(Exists(other))
 
 
 RULES: list[Rule] = [
@@ -264,6 +348,20 @@ RULES: list[Rule] = [
          lambda qs, d: qs.filter(
              Q(status=rc.HouseholdStatus.EXITED, exit_year__isnull=True)
              | Q(status=rc.HouseholdStatus.NOT_EXITED, exit_year__isnull=False))),
+    Rule("transport_never_left", "领取交通补贴却未离开乡镇",
+         "已发放外出务工交通补贴，补贴所属年度内的就业情况却从未在乡镇外（只有乡镇内就业、"
+         "未就业或没有就业记录）。",
+         "subsidy", _transport_never_left),
+    Rule("subsidy_paid_to_removed_person", "补贴发放给已移除人员",
+         "补贴发放日期当天或之前，领取人已从建档立卡名单中移除（移除日期不晚于发放日期）。",
+         "subsidy",
+         lambda qs, d: qs.filter(person__removed_on__lte=F("paid_on"))),
+    Rule("welfare_post_subsidy_age", "公益性岗位补贴发放对象年龄不符",
+         "公益性岗位岗位补贴或社保补贴发放时，领取人未满 16 周岁或超过 70 周岁（可配置）。",
+         "subsidy", _welfare_post_subsidy_age),
+    Rule("subsidy_paid_to_other_account", "补贴发放到非本人账户",
+         "补贴发放成功的收款账户户名与领取人姓名不一致（代领、冒领风险）。",
+         "subsidy", _paid_to_other_account),
 ]  # fmt: skip
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

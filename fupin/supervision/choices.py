@@ -4,12 +4,13 @@ from django.db import models
 
 
 class Population(models.TextChoices):
-    """What a plan samples. Subsidy payments (补贴发放) join when the subsidies app exists."""
+    """What a plan samples."""
 
     LABORERS = "laborers", "贫困劳动力"
     PLACEMENTS = "placements", "公益性岗位安置人员"
     WORKSHOP_EMPLOYEES = "workshop_employees", "扶贫车间就业人员"
     HOUSEHOLDS = "households", "贫困户"
+    SUBSIDY_PAYMENTS = "subsidy_payments", "补贴发放"
 
 
 class Strata(models.TextChoices):

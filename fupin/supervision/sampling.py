@@ -35,6 +35,8 @@ from fupin.employment.models import EmploymentRecord, Placement
 from fupin.employment.selectors import laborers, state_condition
 from fupin.regions.models import Region
 from fupin.registry.models import Household, Person
+from fupin.subsidies import choices as sc
+from fupin.subsidies.models import Application
 from fupin.supervision import choices as c
 from fupin.supervision.models import CallTask, SampleGroup, SampleItem, SamplingPlan
 
@@ -60,6 +62,15 @@ def _workshop_employees(as_of: datetime.date) -> QuerySet:
     )
 
 
+def _subsidy_payments(as_of: datetime.date) -> QuerySet:
+    """Paid claims of persons, paid on or before the date (as `subsidies.selectors` counts
+    payments). The claim's own region places it: the village it was filed and paid under.
+    Claims of workshops and employers are not here: there is no household to call."""
+    return Application.objects.filter(
+        status=sc.Status.PAID, paid_on__lte=as_of, person__isnull=False
+    )
+
+
 POPULATIONS: dict[str, PopulationSpec] = {
     c.Population.LABORERS: PopulationSpec(
         Person, "household__village_id", "household_id", "id",
@@ -75,6 +86,10 @@ POPULATIONS: dict[str, PopulationSpec] = {
     ),
     c.Population.HOUSEHOLDS: PopulationSpec(
         Household, "village_id", "id", None, lambda as_of: Household.objects.all()
+    ),
+    c.Population.SUBSIDY_PAYMENTS: PopulationSpec(
+        Application, "region_id", "person__household_id", "person_id",
+        _subsidy_payments,
     ),
 }  # fmt: skip
 

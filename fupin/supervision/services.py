@@ -15,10 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.core import audit
+from fupin.core.generic import masked
 from fupin.core.models import AuditLog
 from fupin.core.services import check_jurisdiction, check_permission
 from fupin.employment.selectors import with_state
 from fupin.registry.models import Person
+from fupin.subsidies.choices import PaymentStatus
+from fupin.subsidies.models import Application
+from fupin.subsidies.rules import EVER
 from fupin.supervision import choices as c
 from fupin.supervision.models import CallAttempt, CallTask, RectificationTask
 from fupin.supervision.workdays import add_workdays
@@ -58,6 +62,15 @@ FACTS: dict[str, list[tuple[str, str]]] = {
         ("members", "家庭人口"),
         ("status", "户状态"),
     ],
+    c.Population.SUBSIDY_PAYMENTS: [
+        ("name", "姓名"),
+        ("village", "村（社区）"),
+        ("policy", "补贴项目"),
+        ("period", "所属期"),
+        ("amount", "发放金额"),
+        ("paid_on", "发放日期"),
+        ("bank", "收款账户"),
+    ],
 }
 OTHER_FACT = ("other", "其他")
 
@@ -79,13 +92,48 @@ def _money(value: Any) -> str:
     return "" if value is None else f"{value:.0f} 元"
 
 
+def _yuan(value: Any) -> str:
+    """Money to the fen as paid (500 元, 792.50 元): a payment is confirmed exactly."""
+    if value is None:
+        return ""
+    return f"{value:.0f} 元" if value == value.to_integral_value() else f"{value:.2f} 元"
+
+
+def _subsidy_facts(item: Any) -> dict[str, str]:
+    """The paid claim: beneficiary, policy, period, amount, paid date and the account the
+    money went to (masked: the beneficiary says which card, the caller never reads it
+    out in full)."""
+    app = (
+        Application.objects.select_related("policy", "person", "region")
+        .filter(pk=item.object_id)
+        .first()
+    )
+    if app is None:
+        return {}
+    paid = app.payments.filter(status=PaymentStatus.PAID).order_by("-paid_on", "-id").first()
+    bank_name, account = (
+        (paid.bank_name, paid.bank_account) if paid else (app.bank_name, app.bank_account)
+    )
+    return {
+        "name": app.beneficiary_name,
+        "village": app.region.short_name,
+        "policy": app.policy.name,
+        "period": "不分期（限享受一次）" if app.period == EVER else app.period,
+        "amount": _yuan(app.amount),
+        "paid_on": f"{app.paid_on:%Y-%m-%d}" if app.paid_on else "",
+        "bank": " ".join(x for x in (bank_name, masked(account)) if x),
+    }
+
+
 def call_facts(task: CallTask) -> list[dict[str, str]]:
     """What the record says, to be confirmed on the phone."""
     item = task.item
     population = item.plan.population
     household = item.household
     values: dict[str, str] = {"village": household.village.short_name}
-    if item.person_id:
+    if population == c.Population.SUBSIDY_PAYMENTS:
+        values.update(_subsidy_facts(item))
+    elif item.person_id:
         person = (
             with_state(Person.objects.filter(pk=item.person_id), item.plan.as_of)
             .select_related("household__village")

@@ -262,6 +262,7 @@ EXPECTED_AS_OF = {
     "served": 2,
     "unemployed_with_needs": 1,
     "job_pushes": 0,
+    "push_interested": 0,
     "push_hires": 0,
     "subsidies_paid": 0,
     "subsidy_amount": 0,
@@ -324,6 +325,7 @@ def test_pushes_and_paid_subsidies(world, county_admin, township_operator):
         )  # fmt: skip
     data = figures(WULONG, AS_OF, county_admin)
     assert (data["job_pushes"], data["push_hires"], data["push_conversion"]) == (3, 1, 0.3333)
+    assert data["push_interested"] == 1  # A (hired); B's hire comes after the date
     assert (data["subsidies_paid"], data["subsidy_amount"]) == (1, 500)
     assert data["subsidies_by_policy"] == {"transport": 1}
     township = figures(FENGSHAN, AS_OF, township_operator)

@@ -18,7 +18,8 @@ Definitions (as of day D; "this year" is 1 January of D's year up to D):
   classes starting this year), by training type; ``export_batches`` (departing this year)
   / ``export_workers`` (registered people on them); ``served`` (laborers with at least one
   employment service dated this year) and ``coverage`` = served / laborers; ``job_pushes``
-  (岗位推送 this year) / ``push_hires`` (of those, hired by D) and ``push_conversion``;
+  (岗位推送 this year) / ``push_interested`` (of those, interested or further by D) /
+  ``push_hires`` (hired by D) and ``push_conversion`` = hires / pushes;
   ``subsidies_paid`` / ``subsidy_amount`` (claims paid this year, the subsidies ledger),
   by policy code.
 
@@ -54,6 +55,9 @@ from fupin.matching.models import Push
 from fupin.regions.models import LEVEL_BY_LENGTH, Region
 from fupin.subsidies.selectors import paid_applications
 
+# Push outcomes that got at least as far as interest (matching's own figures count alike).
+INTERESTED = (PushStatus.INTERESTED, PushStatus.INTERVIEWED, PushStatus.HIRED)
+
 # The next region level's code length, by the region's code length.
 CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
 TIERS = list(c.LocationTier.values)
@@ -80,6 +84,7 @@ LABELS: dict[str, str] = {
     "coverage": "就业服务覆盖率",
     "unemployed_with_needs": "未就业有就业需求（人）",
     "job_pushes": "岗位推送（次）",
+    "push_interested": "推送后有意向（人次）",
     "push_hires": "推送后就业（人次）",
     "push_conversion": "推送就业转化率",
     "subsidies_paid": "就业扶贫补贴发放（笔）",
@@ -317,9 +322,10 @@ def grouped_figures(
             _code_path(Push),
             length,
             n=Count("pk"),
+            interested=Count("pk", filter=Q(status__in=INTERESTED, status_on__lte=day)),
             hired=Count("pk", filter=Q(status=PushStatus.HIRED, status_on__lte=day)),
         ),
-        {"n": "job_pushes", "hired": "push_hires"},
+        {"n": "job_pushes", "interested": "push_interested", "hired": "push_hires"},
     )
 
     # Subsidies paid this year (the `subsidies` ledger), by the beneficiary's region.

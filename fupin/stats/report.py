@@ -100,6 +100,7 @@ def headline_rows(
     add("export_batches")
     add("export_workers")
     add("job_pushes")
+    add("push_interested")
     add("push_hires")
     rows.append(("推送就业转化率（%）", percent(data["push_conversion"]), False))
     add("subsidies_paid")
@@ -132,6 +133,7 @@ def township_columns(home: str) -> list[tuple[str, str]]:
         ("export_batches", "输出批次"),
         ("export_workers", "输出人数"),
         ("job_pushes", "岗位推送"),
+        ("push_interested", "推送有意向"),
         ("push_hires", "推送后就业"),
         ("subsidies_paid", "补贴发放（笔）"),
         ("subsidy_amount", "补贴金额（元）"),

@@ -10,6 +10,7 @@ import random
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from fupin.core.models import AuditLog
@@ -51,6 +52,8 @@ def _snapshot() -> dict[str, list]:
         ),
         "applications": sorted(Application.objects.values_list("id", "status")),
         "payments": sorted(Payment.objects.values_list("id", "status")),
+        "verifications": [m.Verification.objects.count()],
+        "services": [m.Service.objects.count()],
         "audit": [AuditLog.objects.count()],
     }
 
@@ -96,6 +99,18 @@ def test_current_layer(district):
     assert paid.exists() and summary["subsidies"]["paid"] == paid.count()
     assert not Application.objects.exclude(region__code__startswith=FENGSHAN).exists()
 
+    # 5. Upkeep: most laborers verified in the last period (some left overdue), about three
+    # in four served this year — so this year's coverage and the overdue flags are realistic.
+    people = laborers(today).in_region(WULONG)
+    since = today - datetime.timedelta(days=settings.FUPIN_VERIFY_EVERY_DAYS - 1)
+    fresh = people.filter(verifications__verified_on__gte=since).distinct().count()
+    assert 0.8 * people.count() <= fresh == summary["upkeep"]["verified"] < people.count()
+    served = people.filter(
+        services__date__gte=today.replace(month=1, day=1), services__date__lte=today
+    )
+    share = served.distinct().count() / people.count()
+    assert 0.6 <= share <= 0.9 and served.distinct().count() == summary["upkeep"]["served"]
+
     # The 2020 figures and states are untouched.
     assert count_figures() == figures_before
     assert _states_2020() == states_before
@@ -106,6 +121,7 @@ def test_current_layer(district):
     assert _snapshot() == before
     assert again["postings"]["created"] == again["needs"]["added"] == 0
     assert again["matching"]["skipped"] and again["subsidies"]["created"] == 0
+    assert again["upkeep"]["skipped"]
     assert again["postings"]["open"] == summary["postings"]["open"]
 
     # The demo command on the existing district reports the layer (and skips it).

@@ -10,11 +10,16 @@ empty. This layer adds, after the 2020 generation and without touching any 2020-
    Shandong. They belong to no recruitment event, so the 2020 event figures do not see them;
 2. needs (就业需求) for laborers unemployed today who have none (the 2020 demo already gives
    every unemployed laborer needs; those states carry on to today and are not changed);
-3. a matching run for the district (fupin.matching, as the nightly job does);
-4. the subsidies demo of 凤山街道 (fupin.subsidies.demo): claims of the current period
+3. upkeep as a district keeps it: a monthly verification (核实) for most laborers within
+   the last verification period (about one in eight left overdue, so the flags and the
+   verification flow have work) and employment services dated this year for about three
+   in four (so this year's service coverage is realistic);
+4. a matching run for the district (fupin.matching, as the nightly job does);
+5. the subsidies demo of 凤山街道 (fupin.subsidies.demo): claims of the current period
    drafted, approved, batched and paid.
 
-Idempotent: postings are added only when the district has none open today, the matching
+Idempotent: postings are added only when the district has none open today, upkeep only
+when the district has no verification in the period and no service this year, the matching
 runs only when postings were added or the district has no recommendations, and the
 subsidies demo skips the periods it already has. Deterministic: one random.Random seeded
 from the demo seed; dates are offsets from today. Set-based: bulk_create plus one audit
@@ -29,6 +34,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
@@ -336,9 +342,72 @@ def build_current(
         "with_needs": seeking.filter(needs__isnull=False).count(),
         "added": len(missing),
     }
+    summary["upkeep"] = _upkeep(seed, district, today)
     summary["matching"] = _matching(district, created)
     summary["subsidies"] = _subsidies(subsidies_region)
     return summary
+
+
+STAFF_NAMES = ("刘晓燕", "冉建华", "陈小兵", "向玲", "何明亮", "罗雪梅", "田勇", "谢春花")
+SERVICE_WEIGHTS = (
+    (c.ServiceType.POLICY, 40),
+    (c.ServiceType.GUIDANCE, 25),
+    (c.ServiceType.JOB_PUSH, 20),
+    (c.ServiceType.REFERRAL, 10),
+    (c.ServiceType.TRAINING, 5),
+)
+OVERDUE_SHARE = 0.12  # laborers left unverified in the period
+UNSERVED_SHARE = 0.25  # laborers without a service this year
+
+
+@transaction.atomic
+def _upkeep(seed: int, district: str, today: datetime.date) -> dict[str, Any]:
+    """Verifications in the last period and services this year (bulk, one audit entry)."""
+    period = settings.FUPIN_VERIFY_EVERY_DAYS
+    since = today - datetime.timedelta(days=period - 1)
+    year_start = today.replace(month=1, day=1)
+    verified = m.Verification.objects.in_region(district).filter(verified_on__gte=since)
+    served = m.Service.objects.in_region(district).filter(date__gte=year_start, date__lte=today)
+    people = laborers(today).in_region(district)
+    if verified.exists() or served.exists():
+        return {"skipped": True, "laborers": people.count(), "verified": verified.count(),
+                "served": served.values("person").distinct().count()}  # fmt: skip
+    rng = random.Random(f"fupin-demo-current-upkeep-{seed}")
+    types, weights = zip(*SERVICE_WEIGHTS, strict=True)
+    days_this_year = (today - year_start).days + 1
+    checks, services = [], []
+    for pk in people.order_by("id").values_list("id", flat=True).iterator(chunk_size=5000):
+        if rng.random() >= OVERDUE_SHARE:
+            day = today - datetime.timedelta(days=rng.randrange(min(period, 30)))
+            checks.append(m.Verification(person_id=pk, verified_on=day))
+        if rng.random() >= UNSERVED_SHARE:
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                services.append(
+                    m.Service(
+                        person_id=pk,
+                        service_type=rng.choices(types, weights)[0],
+                        date=year_start + datetime.timedelta(days=rng.randrange(days_this_year)),
+                        staff_name=rng.choice(STAFF_NAMES),
+                    )
+                )
+    m.Verification.objects.bulk_create(checks, batch_size=2000)
+    m.Service.objects.bulk_create(services, batch_size=2000)
+    audit.record(
+        AuditLog.Action.CREATE,
+        object_type="employment.verification",
+        object_repr="演示数据（当前）",
+        region_code=district,
+        changes={"seed": seed, "verifications": len(checks), "services": len(services)},
+        message=f"生成武隆区当前演示数据：{len(checks)} 条核实记录、本年 {len(services)} "
+        f"次就业服务（随机种子 {seed}）",
+    )
+    return {
+        "skipped": False,
+        "laborers": people.count(),
+        "verified": len(checks),
+        "services": len(services),
+        "served": len({s.person_id for s in services}),
+    }
 
 
 def _matching(district: str, postings_created: int) -> dict[str, Any]:

@@ -173,6 +173,7 @@ class Command(BaseCommand):
 
     def _current_lines(self, cur: dict[str, Any]) -> str:
         p, n, mt, s = cur["postings"], cur["needs"], cur["matching"], cur["subsidies"]
+        up = cur["upkeep"]
         day = datetime.date.fromisoformat(cur["date"])
         posts = (
             f"新增 {p['created']} 个" if p["created"] else f"已存在，跳过生成；现有 {p['open']} 个"
@@ -187,6 +188,13 @@ class Command(BaseCommand):
                 f"覆盖 {p['townships']} 个乡镇（街道），爱心岗位 {p['caring']} 个，"
                 f"扶贫车间 {p['workshop']} 个，劳务协作 {p['partner']} 个）",
                 f"  未就业且有就业意愿的贫困劳动力：{n['seeking']:,} 人，{needs}",
+                f"  日常工作：{up['laborers']:,} 名贫困劳动力，"
+                + (
+                    "本期核实与本年服务已存在，跳过生成"
+                    if up["skipped"]
+                    else f"本期已核实 {up['verified']:,} 人，本年服务 {up['served']:,} 人"
+                    f"（{up['services']:,} 次）"
+                ),
                 f"  人岗匹配：{mt['laborers']:,} 名未就业劳动力、{mt['postings']} 个岗位，"
                 f"{mt['recommendations']:,} 条推荐（{match}）",
                 f"  政策兑现（凤山街道本期）：{s['claims']} 笔申请（{subsidy}），"

@@ -157,6 +157,14 @@ def test_illegal_characters(raw):
     assert _error(raw) == "证件号码含有非法字符"
 
 
+def test_a_masked_number_says_it_is_masked():
+    """A masked export fed back into an import gets a reason staff can act on."""
+    assert (
+        _error("500156********1235")
+        == "证件号码已脱敏（含 *），无法识别；请使用含完整证件号码的文件"
+    )
+
+
 def test_birth_and_sex_derivation():
     assert birth_date_from_id(VALID) == datetime.date(1990, 1, 1)
     assert birth_date_from_id(VALID_X) == datetime.date(1949, 12, 31)

@@ -109,6 +109,8 @@ def _cleaned(raw: object) -> str:
         raise IdNumberError("证件号码为空")
     if _SCIENTIFIC.fullmatch(number):
         raise IdNumberError(EXCEL_MESSAGE)
+    if "*" in number:  # a masked export fed back in: say so, not just "illegal character"
+        raise IdNumberError("证件号码已脱敏（含 *），无法识别；请使用含完整证件号码的文件")
     if not _ALLOWED.fullmatch(number) or (len(number) == 15 and not number.isdigit()):
         raise IdNumberError("证件号码含有非法字符")
     if len(number) == 15:

@@ -1,9 +1,12 @@
-"""`fupin export households --region CODE --user USERNAME --out FILE.xlsx` (more record
-types join as subcommands)."""
+"""`fupin export households|laborers --region CODE --user USERNAME --out FILE.xlsx`: one flow
+for every exporter (user, region inside the jurisdiction, file name, audit through the
+exporter, JSON or a Chinese line); each exporter only says what to select and write."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +16,37 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fupin.core.context import acting_as
 from fupin.core.models import jurisdiction_code
-from fupin.employment import laborer_export_cli
+from fupin.employment.laborer_exports import export_laborers, export_queryset
 from fupin.regions.models import Region
 from fupin.registry.exports import export_households
 from fupin.registry.models import Household
+
+
+@dataclass(frozen=True)
+class Exporter:
+    select: Callable[[Any, str], Any]  # (user, region code) -> the scoped queryset
+    write: Callable[..., int]  # (queryset, out, user=, region_code=, description=) -> rows
+    subject: str
+    help: str
+    description: str
+
+
+EXPORTERS = {
+    "households": Exporter(
+        select=lambda user, code: Household.objects.for_user(user).in_region(code),
+        write=export_households,
+        subject="贫困户",
+        help="导出贫困户成员（每名在册成员一行，列与导入模板相同）",
+        description="导出某区划（及其下级）的贫困户成员到 .xlsx。",
+    ),
+    "laborers": Exporter(
+        select=export_queryset,
+        write=export_laborers,
+        subject="贫困劳动力",
+        help="导出贫困劳动力及其当前就业情况（每人一行，列与就业情况导入模板相同）",
+        description="导出某区划（及其下级）的贫困劳动力及其当前就业情况到 .xlsx。",
+    ),
+}
 
 
 def find_user(username: str) -> Any:
@@ -35,21 +65,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="kind", required=True)
-        households = sub.add_parser(
-            "households",
-            help="导出贫困户成员（每名在册成员一行，列与导入模板相同）",
-            description=(
-                "导出某区划（及其下级）的贫困户成员到 .xlsx。证件号码按用户权限脱敏；"
-                "导出记入审计日志。"
-            ),
-        )
-        households.add_argument("--region", required=True, help="区划代码，须在用户的管辖范围内")
-        households.add_argument("--user", required=True, help="以该用户身份导出（权限与管辖范围）")
-        households.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
-        households.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
-        laborer_export_cli.add_parser(sub)
+        for kind, exporter in EXPORTERS.items():
+            kind_parser = sub.add_parser(
+                kind,
+                help=exporter.help,
+                description=exporter.description + "证件号码按用户权限脱敏；导出记入审计日志。",
+            )
+            kind_parser.add_argument(
+                "--region", required=True, help="区划代码，须在用户的管辖范围内"
+            )
+            kind_parser.add_argument(
+                "--user", required=True, help="以该用户身份导出（权限与管辖范围）"
+            )
+            kind_parser.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+            kind_parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        exporter = EXPORTERS[opts["kind"]]
         user = find_user(opts["user"])
         code = opts["region"].strip()
         if not Region.objects.filter(code=code).exists():
@@ -60,17 +92,16 @@ class Command(BaseCommand):
         out: Path = opts["out"]
         if out.suffix.lower() != ".xlsx":
             raise CommandError("输出文件应为 .xlsx")
-        if opts["kind"] == "laborers":
-            laborer_export_cli.run(self, user, code, out, opts)
-            return
-        households = Household.objects.for_user(user).in_region(code)
         with acting_as(user, source="cli"):
             try:
-                rows = export_households(
-                    households, out, user=user, region_code=code, description=f"区划 {code}"
-                )
+                rows = exporter.write(
+                    exporter.select(user, code), out, user=user, region_code=code,
+                    description=f"区划 {code}",
+                )  # fmt: skip
             except PermissionDenied as exc:
-                raise CommandError(f"用户 {user.username} 不能导出贫困户：{exc}") from exc
+                raise CommandError(
+                    f"用户 {user.username} 不能导出{exporter.subject}：{exc}"
+                ) from exc
             except OSError as exc:
                 raise CommandError(f"无法写入 {out}：{exc}") from exc
         full = user.has_perm("registry.view_full_id")

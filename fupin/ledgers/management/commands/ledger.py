@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, resolve_region
 from fupin.ledgers.services import export_ledger
@@ -39,15 +39,6 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _user(username: str) -> Any:
-    user = get_user_model().objects.filter(username=username).select_related("region").first()
-    if user is None:
-        raise CommandError(f"用户 {username} 不存在")
-    if not user.is_active:
-        raise CommandError(f"用户 {username} 已停用")
-    return user
 
 
 def _date(text: str | None) -> datetime.date:
@@ -111,7 +102,7 @@ class Command(BaseCommand):
         return [(LEDGERS[name], out)]
 
     def _export(self, opts: dict[str, Any]) -> None:
-        user = _user(opts["user"])
+        user = find_user(opts["user"])
         as_of = _date(opts["as_of"])
         code = opts["region"].strip()
         try:

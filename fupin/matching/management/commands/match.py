@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.matching.services import run_matching
 
@@ -35,11 +35,7 @@ class Command(BaseCommand):
         run.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        user = None
-        if opts["user"]:
-            user = get_user_model().objects.filter(username=opts["user"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"用户 {opts['user']} 不存在或已停用")
+        user = find_user(opts["user"])
         bar = tqdm(disable=opts["json"], file=self.stderr._out, unit="人", leave=False)
         try:
             with acting_as(user, source="cli"):

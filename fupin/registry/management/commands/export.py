@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.core.models import jurisdiction_code
 from fupin.employment.laborer_exports import export_laborers, export_queryset
@@ -47,15 +47,6 @@ EXPORTERS = {
         description="导出某区划（及其下级）的贫困劳动力及其当前就业情况到 .xlsx。",
     ),
 }
-
-
-def find_user(username: str) -> Any:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"用户 {username} 不存在")
-    if not user.is_active:
-        raise CommandError(f"用户 {username} 已停用")
-    return user
 
 
 class Command(BaseCommand):

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.core.xlsx import SpreadsheetError
 from fupin.employment import laborer_imports
@@ -61,18 +61,6 @@ IMPORTERS = {
         counts=lambda r: f"新增 {r.created} 人，更新 {r.updated} 人",
     ),
 }
-
-
-def find_user(username: str | None) -> Any:
-    """The acting user, or None (the system) when no --user is given."""
-    if not username:
-        return None
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"用户 {username} 不存在")
-    if not user.is_active:
-        raise CommandError(f"用户 {username} 已停用")
-    return user
 
 
 class Command(BaseCommand):

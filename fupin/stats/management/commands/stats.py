@@ -8,11 +8,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.stats.figures import figures
 from fupin.stats.report import FLOW_NOTE, headline_rows, parse_as_of, province_names, write_xlsx
@@ -61,11 +61,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         user = None
         if opts["user"]:
-            user = get_user_model().objects.filter(username=opts["user"]).first()
-            if user is None:
-                raise CommandError(f"用户 {opts['user']} 不存在")
-            if not user.is_active:
-                raise CommandError(f"用户 {opts['user']} 已停用")
+            user = find_user(opts["user"])
             if not user.has_perm("core.view_figures"):
                 raise CommandError(f"用户 {user.username} 没有查看统计数据的权限")
         code = opts["region"].strip()

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from fupin.core.commands import error_text, find_user
 from fupin.core.context import acting_as
-from fupin.supervision.management.commands._common import error_text, find_user
 from fupin.supervision.rules import RULES, RULES_BY_CODE, run_quality
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from fupin.core.commands import error_text, find_user
 from fupin.core.context import acting_as
 from fupin.supervision import choices as c
-from fupin.supervision.management.commands._common import error_text, find_user
 from fupin.supervision.models import SamplingPlan
 from fupin.supervision.sampling import draw_sample, per_township, verify_plan
 

@@ -439,3 +439,45 @@ def test_demo_command_pays_and_is_idempotent(world):
     assert all(a.bank_account for a in Application.objects.all())
     call_command("subsidies", "demo", stdout=io.StringIO())
     assert Application.objects.count() == 5
+
+
+def test_withdraw_a_batch_the_bank_has_not_answered(batch, county_admin, township_operator):
+    """Withdrawn: payments kept as 已撤回 history, claims approved again and batchable; the
+    page and the API both do it, with a reason; nothing else may withdraw it."""
+    from django.urls import reverse
+
+    from tests.test_subsidies_support import api, client
+
+    read_bank_file(batch, county_admin)  # sent to the bank
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+    url = reverse("payment-batch-withdraw", kwargs={"pk": batch.pk})
+    assert client(township_operator).post(url, {"reason": "误操作"}).status_code == 403
+    with pytest.raises(ValidationError, match="撤回原因"):
+        pay.withdraw_batch(acting_user=county_admin, batch=batch, reason=" ")
+    assert client(county_admin).post(url, {"reason": "银行未受理"}).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.withdrawn_reason) == ("withdrawn", "银行未受理")
+    assert set(batch.payments.values_list("status", flat=True)) == {"withdrawn"}
+    apps = list(Application.objects.filter(payments__batch=batch))
+    assert {a.status for a in apps} == {"approved"}
+    assert AuditLog.objects.filter(
+        object_type="subsidies.paymentbatch", message__contains="撤回发放批次"
+    ).exists()
+    with pytest.raises(ValidationError, match="不能撤回"):
+        pay.withdraw_batch(acting_user=county_admin, batch=batch, reason="再次")
+    again = pay.create_batch(acting_user=county_admin, applications=apps)
+    assert again.payments.filter(status="pending").count() == 2  # one live payment each
+
+    response = api(county_admin).post(
+        f"/api/payment-batches/{again.pk}/withdraw/", {"reason": "批次有误"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+
+
+def test_a_returned_batch_cannot_be_withdrawn(batch, county_admin):
+    source, name = return_file(batch, [("成功", "")])  # one line answered
+    pay.import_return(acting_user=county_admin, batch=batch, source=source, filename=name)
+    with pytest.raises(ValidationError, match="已回盘"):
+        pay.withdraw_batch(acting_user=county_admin, batch=batch, reason="撤回")
+    assert not Payment.objects.filter(status="withdrawn").exists()

@@ -374,9 +374,11 @@ class PaymentBatchSerializer(serializers.ModelSerializer):
         model = PaymentBatch
         fields = [
             "id", "number", "region", "status", "note", "created_by", "sent_at", "closed_at",
-            "created_at", "applications", "count", "total", "paid", "failed",
+            "withdrawn_reason", "created_at", "applications", "count", "total", "paid", "failed",
         ]  # fmt: skip
-        read_only_fields = ["number", "region", "status", "created_by", "sent_at", "closed_at"]
+        read_only_fields = [
+            "number", "region", "status", "created_by", "sent_at", "closed_at", "withdrawn_reason",
+        ]  # fmt: skip
 
     def to_representation(self, instance: PaymentBatch) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -390,6 +392,10 @@ class PaymentBatchSerializer(serializers.ModelSerializer):
         return data
 
 
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="撤回原因（如银行未受理、批次有误）")
+
+
 class ReturnFileSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="银行回盘文件（xlsx 或 csv：流水号、结果、失败原因）")
 
@@ -397,7 +403,8 @@ class ReturnFileSerializer(serializers.Serializer):
 class PaymentBatchViewSet(IdempotentMixin, ScopedViewSet):
     """发放批次. Create from approved (or failed, to re-issue) application ids;
     GET …/bank-file/ (xlsx, accounts masked unless ?full_id=true and permitted);
-    POST …/return-file/ (multipart `file`): marks payments paid or failed."""
+    POST …/return-file/ (multipart `file`): marks payments paid or failed;
+    POST …/withdraw/ {"reason"}: takes back a batch the bank has not answered."""
 
     http_method_names = ["get", "post", "head", "options"]
     base_queryset = PaymentBatch.objects
@@ -443,6 +450,18 @@ class PaymentBatchViewSet(IdempotentMixin, ScopedViewSet):
             filename=f"代发_{batch.number}_{stamp}.xlsx",
             content_type=XLSX,
         )
+
+    @extend_schema(request=WithdrawSerializer, responses=PaymentBatchSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        batch = self.get_object()
+        body = WithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            batch = pay.withdraw_batch(
+                acting_user=request.user, batch=batch, reason=body.validated_data["reason"]
+            )
+        return Response(PaymentBatchSerializer(batch).data)
 
     @extend_schema(request={"multipart/form-data": ReturnFileSerializer}, responses=dict)
     @action(

@@ -48,9 +48,11 @@ class BatchStatus(models.TextChoices):
     OPEN = "open", "待发放"
     SENT = "sent", "已报送银行"
     CLOSED = "closed", "已回盘"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "待回盘"
     PAID = "paid", "成功"
     FAILED = "failed", "失败"
+    WITHDRAWN = "withdrawn", "已撤回"

@@ -135,5 +135,9 @@ class ReverseForm(ActionForm):
         )
 
 
+class WithdrawBatchForm(forms.Form):
+    reason = forms.CharField(label="撤回原因", max_length=200)
+
+
 class ReturnFileForm(forms.Form):
     file = forms.FileField(label="银行回盘文件（xlsx 或 csv）")

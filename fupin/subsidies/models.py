@@ -241,6 +241,7 @@ class PaymentBatch(ScopedModel):
     )
     sent_at = models.DateTimeField("报送时间", null=True, blank=True)
     closed_at = models.DateTimeField("回盘时间", null=True, blank=True)
+    withdrawn_reason = models.CharField("撤回原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "发放批次"

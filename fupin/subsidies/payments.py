@@ -128,6 +128,51 @@ def create_batch(
     return batch
 
 
+@transaction.atomic
+def withdraw_batch(*, acting_user: Any, batch: PaymentBatch, reason: str) -> PaymentBatch:
+    """Take back a batch the bank has not answered (no line returned yet): its payments
+    become 已撤回 (kept as history, no longer live) and its claims approved again, free for
+    a later batch. A batch with any paid or failed line can't be withdrawn."""
+    check_permission(acting_user, "subsidies.manage_batches")
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    check_jurisdiction(acting_user, batch.region_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写撤回原因（如银行未受理、批次有误）"})
+    if batch.status not in (c.BatchStatus.OPEN, c.BatchStatus.SENT):
+        raise ValidationError(f"批次{batch.get_status_display()}，不能撤回")
+    payments = list(batch.payments.select_for_update().order_by("pk"))
+    if any(p.status != c.PaymentStatus.PENDING for p in payments):
+        raise ValidationError("银行已回盘部分记录，批次不能撤回")
+    ids = [p.application_id for p in payments]
+    apps = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    batch.payments.update(status=c.PaymentStatus.WITHDRAWN, updated_at=timezone.now())
+    Application.objects.filter(pk__in=ids).update(
+        status=c.Status.APPROVED, updated_at=timezone.now()
+    )
+    old = batch.status
+    batch.status, batch.withdrawn_reason = c.BatchStatus.WITHDRAWN, reason[:200]
+    batch.save(update_fields=["status", "withdrawn_reason", "updated_at"])
+    audit.record(
+        AuditLog.Action.UPDATE,
+        batch,
+        changes={"status": [old, c.BatchStatus.WITHDRAWN], "reason": reason},
+        message=f"撤回发放批次 {batch.number}：{reason}",
+    )
+    audit.record_many(
+        [
+            audit.build(
+                AuditLog.Action.UPDATE,
+                app,
+                changes={"status": [app.status, c.Status.APPROVED]},
+                message=f"发放批次 {batch.number} 撤回，恢复为已审批",
+            )
+            for app in apps
+        ]
+    )
+    return batch
+
+
 def batch_totals(batch: PaymentBatch) -> dict[str, Any]:
     return batch.payments.aggregate(
         count=Count("id"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("batches/pick/", v.batch_new, name="payment-batch-pick"),
     path("batches/<int:pk>/bank-file/", v.batch_bank_file, name="payment-batch-bank-file"),
     path("batches/<int:pk>/return-file/", v.batch_return_file, name="payment-batch-return"),
+    path("batches/<int:pk>/withdraw/", v.batch_withdraw, name="payment-batch-withdraw"),
 ]
 for name, form in [
     ("submit", forms.SubmitForm),

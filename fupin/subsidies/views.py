@@ -165,7 +165,12 @@ class PaymentBatchResource(Resource):
         Col("note", "说明", width=20),
         Col("created_at", "创建时间", sort="created_at", value=lambda b: b.created_at.date()),
     ]
-    detail_fields = [*columns, Col("sent_at", "报送时间"), Col("closed_at", "回盘时间")]
+    detail_fields = [
+        *columns,
+        Col("sent_at", "报送时间"),
+        Col("closed_at", "回盘时间"),
+        Col("withdrawn_reason", "撤回原因"),
+    ]
     detail_template = "subsidies/batch_detail.html"
 
     def detail_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
@@ -176,6 +181,9 @@ class PaymentBatchResource(Resource):
             "can_manage": request.user.has_perm("subsidies.manage_batches")
             and strict_scope(m.PaymentBatch.objects.all(), request.user).filter(pk=obj.pk).exists(),
             "return_form": forms.ReturnFileForm(),
+            "withdraw_form": forms.WithdrawBatchForm(),
+            "can_withdraw": obj.status in (c.BatchStatus.OPEN, c.BatchStatus.SENT)
+            and not payments.exclude(status=c.PaymentStatus.PENDING).exists(),
         }
 
 
@@ -399,6 +407,28 @@ def batch_return_file(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"已导入回盘：成功 {counts['paid']} 笔，失败 {counts['failed']} 笔，"
             f"未变 {counts['unchanged']} 笔",
+        )
+    return redirect(batches.url("detail", batch))
+
+
+@login_required
+@permission_required("subsidies.manage_batches", raise_exception=True)
+@require_POST
+def batch_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _managed_batch(request, pk)
+    form = forms.WithdrawBatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写撤回原因")
+        return redirect(batches.url("detail", batch))
+    try:
+        reason = form.cleaned_data["reason"]
+        pay.withdraw_batch(acting_user=request.user, batch=batch, reason=reason)
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request, f"已撤回批次 {batch.number}，其中的申请恢复为已审批，可重新纳入批次"
         )
     return redirect(batches.url("detail", batch))
 

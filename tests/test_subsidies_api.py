@@ -125,6 +125,24 @@ def test_idempotency_key_replays_the_first_answer(world, township_operator, coun
     assert IdempotencyKey.objects.filter(key="k-1").count() == 1
 
 
+def test_idempotency_keys_expire(world, township_operator):
+    """A key answers retries for a day; after that it is gone and the same key is new."""
+    import datetime
+
+    from django.utils import timezone
+
+    caller = api(township_operator)
+    body = {"policy": policy("transport").pk, "person": world["migrant"].pk, "period": YEAR}
+    first = caller.post(APPS, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert first.status_code == 201
+    day_ago = timezone.now() - datetime.timedelta(hours=25)
+    IdempotencyKey.objects.filter(key="old").update(created_at=day_ago)
+    again = caller.post(APPS, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 400 and "Idempotent-Replayed" not in again  # a real retry
+    assert Application.objects.count() == 1  # still one: the unique constraint holds
+    assert not IdempotencyKey.objects.filter(key="old", created_at=day_ago).exists()
+
+
 def test_policies_and_eligible(
     world, township_operator, other_township_operator, county_admin, nobody
 ):

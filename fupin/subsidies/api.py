@@ -8,11 +8,13 @@ network timeout) gets the stored answer and writes nothing again.
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import FileResponse
@@ -47,7 +49,8 @@ def reveals_accounts(request: Request) -> bool:
 
 class IdempotentMixin:
     """`Idempotency-Key: <anything unique>` on a POST: the first answer (2xx or 4xx as a
-    response) is stored with the key and replayed for the same user and key."""
+    response) is stored with the key and replayed for the same user and key, for
+    FUPIN_IDEMPOTENCY_HOURS (24) hours."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
@@ -57,6 +60,11 @@ class IdempotentMixin:
             self.post = lambda req, *a, **kw: self._once(key[:100], req, handler, *a, **kw)
 
     def _once(self, key: str, request: Request, handler: Callable, *args: Any, **kw: Any) -> Any:
+        # Keys answer retries, not history: the user's expired ones go (a day by default),
+        # before and apart from the request's own transaction.
+        hours = getattr(settings, "FUPIN_IDEMPOTENCY_HOURS", 24)
+        expired = timezone.now() - datetime.timedelta(hours=hours)
+        IdempotencyKey.objects.filter(user=request.user, created_at__lt=expired).delete()
         with transaction.atomic():
             record, created = IdempotencyKey.objects.select_for_update().get_or_create(
                 user=request.user, key=key, defaults={"path": request.path[:300]}

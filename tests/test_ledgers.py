@@ -616,3 +616,27 @@ def test_subsidies_ledger_lists_payments_of_the_year(world, tmp_path, township_o
     assert "*" in rows[0]["证件号码"]
     summary = LEDGERS["subsidies"].summary(FENGSHAN, AS_OF, township_operator)
     assert summary == {"rows": 1, "totals": {"发放金额（元）": Decimal(500)}}
+
+
+def test_jobs_ledger_counts_pushes_and_outcomes_by_the_date(world, tmp_path, township_operator):
+    """岗位信息及推送台账: per posting, the pushes to the user's laborers, how many reached
+    interest and how many were hired — each as of the ledger's date."""
+    from fupin.employment.models import JobPosting
+    from fupin.matching.models import Push
+
+    posting = JobPosting.objects.get(title="缝纫工0")  # 凤山, 2024
+    for person, status, status_on in (
+        (world["甲"], "hired", D(2024, 6, 1)),
+        (world["乙"], "interested", D(2024, 5, 2)),
+        (world["丙"], "declined", D(2024, 5, 3)),
+        (world["丁"], "hired", D(2025, 1, 2)),  # hired after the ledger's date
+    ):
+        Push.objects.create(
+            person=person, posting=posting, channel="phone", pushed_on=D(2024, 5, 1),
+            status=status, status_on=status_on,
+        )  # fmt: skip
+    _, path = export(tmp_path, township_operator, "jobs", FENGSHAN)
+    (row,) = records(read(path))
+    assert (row["推送（人次）"], row["有意向（人次）"], row["推送录用（人）"]) == (4, 2, 1)
+    earlier = LEDGERS["jobs"].summary(FENGSHAN, D(2024, 5, 31), township_operator)
+    assert earlier["totals"]["推送（人次）"] == 4 and earlier["totals"]["推送录用（人）"] == 0

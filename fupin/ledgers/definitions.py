@@ -78,6 +78,8 @@ from fupin.employment.selectors import (
     transferred_condition,
     with_state,
 )
+from fupin.matching.choices import REACHED_INTEREST, PushStatus
+from fupin.matching.models import Push
 from fupin.regions.models import Region
 from fupin.registry import choices as rc
 
@@ -366,10 +368,22 @@ def _jobs(scope: Scope) -> QuerySet:
     visible = JobPosting.objects.for_user(scope.user)
     outside = ~Q(region__code__startswith=scope.region[:2])
     offered = JobPosting.recruitmentevent_set.through.objects.filter(jobposting=OuterRef("pk"))
+    # Pushes of this posting to laborers the user sees, and how far they got by the date.
+    pushed = Push.objects.for_user(scope.user).filter(
+        posting=OuterRef("pk"), pushed_on__lte=scope.as_of
+    )
+    reached_interest = Q(status__in=REACHED_INTEREST, status_on__lte=scope.as_of)
     return (
         (visible.in_region(scope.region) | visible.filter(outside))
         .filter(valid_from__gte=scope.year_start, valid_from__lte=scope.as_of)
-        .annotate(events=_count(offered, "jobposting"))
+        .annotate(
+            events=_count(offered, "jobposting"),
+            push_count=_count(pushed, "posting"),
+            push_interested=_count(pushed.filter(reached_interest), "posting"),
+            push_hired=_count(
+                pushed.filter(status=PushStatus.HIRED, status_on__lte=scope.as_of), "posting"
+            ),
+        )
     )
 
 
@@ -648,6 +662,9 @@ LEDGER_LIST = [
             Column("wage_max", "月薪上限（元）", 11, "money"),
             Column("caring_post", "爱心岗位", 7, "flag", total=True),
             Column("events", "参加招聘活动（场）", 10, "int", total=True),
+            Column("push_count", "推送（人次）", 8, "int", total=True),
+            Column("push_interested", "有意向（人次）", 8, "int", total=True),
+            Column("push_hired", "推送录用（人）", 8, "int", total=True),
             Column("valid_to", "截止日期", 12, "date"),
             Column("status", "状态", 8, choices=labels(ec.JobStatus)),
         ),

@@ -17,6 +17,9 @@ class PushStatus(models.TextChoices):
     DECLINED = "declined", "未成功"
 
 
+# Outcomes that got at least as far as interest (for the interest figures everywhere).
+REACHED_INTEREST = (PushStatus.INTERESTED, PushStatus.INTERVIEWED, PushStatus.HIRED)
+
 # Where an outcome may go next: pushed → interested → interviewed → hired, or declined.
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
     PushStatus.PUSHED: (PushStatus.INTERESTED, PushStatus.DECLINED),

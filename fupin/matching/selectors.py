@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 
 from fupin.employment.models import JobPosting
-from fupin.matching.choices import PushStatus
+from fupin.matching.choices import REACHED_INTEREST, PushStatus
 from fupin.matching.models import Push, Recommendation, open_postings_condition
 from fupin.regions.models import Region
 
@@ -31,7 +31,6 @@ def pushes(user: Any) -> QuerySet[Push]:
 def push_figures(queryset: QuerySet[Push]) -> list[dict[str, Any]]:
     """Per township: pushes, interested (got at least that far), interviewed, hired,
     declined and the conversion rate (hired / pushes) — one GROUP BY on the region prefix."""
-    reached_interest = (PushStatus.INTERESTED, PushStatus.INTERVIEWED, PushStatus.HIRED)
     rows = list(
         queryset.order_by()
         .annotate(township=Substr(F("person__household__village_id"), 1, 9))
@@ -39,7 +38,7 @@ def push_figures(queryset: QuerySet[Push]) -> list[dict[str, Any]]:
         .annotate(
             pushes=Count("pk"),
             people=Count("person", distinct=True),
-            interested=Count("pk", filter=Q(status__in=reached_interest)),
+            interested=Count("pk", filter=Q(status__in=REACHED_INTEREST)),
             interviewed=Count(
                 "pk", filter=Q(status__in=(PushStatus.INTERVIEWED, PushStatus.HIRED))
             ),

@@ -50,13 +50,10 @@ from fupin.core.models import jurisdiction_code
 from fupin.employment import choices as c
 from fupin.employment import models as m
 from fupin.employment.selectors import laborers, transferred_condition, with_state
-from fupin.matching.choices import PushStatus
+from fupin.matching.choices import REACHED_INTEREST, PushStatus
 from fupin.matching.models import Push
 from fupin.regions.models import LEVEL_BY_LENGTH, Region
 from fupin.subsidies.selectors import paid_applications
-
-# Push outcomes that got at least as far as interest (matching's own figures count alike).
-INTERESTED = (PushStatus.INTERESTED, PushStatus.INTERVIEWED, PushStatus.HIRED)
 
 # The next region level's code length, by the region's code length.
 CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
@@ -322,7 +319,7 @@ def grouped_figures(
             _code_path(Push),
             length,
             n=Count("pk"),
-            interested=Count("pk", filter=Q(status__in=INTERESTED, status_on__lte=day)),
+            interested=Count("pk", filter=Q(status__in=REACHED_INTEREST, status_on__lte=day)),
             hired=Count("pk", filter=Q(status=PushStatus.HIRED, status_on__lte=day)),
         ),
         {"n": "job_pushes", "interested": "push_interested", "hired": "push_hires"},

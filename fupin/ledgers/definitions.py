@@ -102,7 +102,8 @@ STATUS = {**labels(ec.Status), None: "未填报"}
 class Column:
     """One ledger column. `field` names a value of the row queryset (ORM path or
     annotation); `show` says how the raw value becomes a cell: "" as it is (through
-    `choices` when given), "id" (masked unless permitted), "township" / "village" (the
+    `choices` when given), "id" (masked unless permitted), "phone" (a person's phone,
+    masked like an ID number unless permitted), "township" / "village" (the
     name of a region code's township / village), "age" (age on the as-of date of a
     birth date), "tier" (location tier in the region's wording), "needs" (service-need
     list), "place" (a region name without 村民委员会 / 居民委员会)."""
@@ -443,7 +444,7 @@ LABORER_DETAIL = [
     Column("birth_date", "年龄", 5, "int", show="age"),
     Column("education", "文化程度", 10, choices=labels(rc.Education)),
     Column("labor_ability", "劳动技能", 12, choices=labels(rc.LaborAbility)),
-    Column("phone", "联系电话", 13),
+    Column("phone", "联系电话", 13, show="phone"),
 ]
 
 SUBSIDY_COLUMNS = [
@@ -488,7 +489,11 @@ LEDGER_LIST = [
         period="state",
         source=_transferred,
         order=PERSON_ORDER,
-        columns=(*person_columns(), Column("phone", "联系电话", 13), *EMPLOYMENT_COLUMNS),
+        columns=(
+            *person_columns(),
+            Column("phone", "联系电话", 13, show="phone"),
+            *EMPLOYMENT_COLUMNS,
+        ),
     ),
     Ledger(
         id="local",
@@ -497,7 +502,11 @@ LEDGER_LIST = [
         period="state",
         source=_local,
         order=PERSON_ORDER,
-        columns=(*person_columns(), Column("phone", "联系电话", 13), *EMPLOYMENT_COLUMNS),
+        columns=(
+            *person_columns(),
+            Column("phone", "联系电话", 13, show="phone"),
+            *EMPLOYMENT_COLUMNS,
+        ),
     ),
     Ledger(
         id="workshops",
@@ -553,7 +562,7 @@ LEDGER_LIST = [
         order=("person__household__village_id", "started_on", "id"),
         columns=(
             *person_columns("person__"),
-            Column("person__phone", "联系电话", 13),
+            Column("person__phone", "联系电话", 13, show="phone"),
             Column("business_name", "经营主体名称", 24),
             Column("trade", "行业", 16, choices=labels(ec.Trade)),
             Column("started_on", "创业日期", 12, "date"),

@@ -41,6 +41,14 @@ def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def mask_phone(phone: str | None) -> str:
+    """A person's phone as 139****5678: enough to recognise, not to dial."""
+    phone = (phone or "").strip()
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
 def _age(birth: datetime.date | None, day: datetime.date) -> int | None:
     if birth is None:
         return None
@@ -92,6 +100,8 @@ class Cells:
             if self.full_ids:
                 return lambda v: v or ""
             return lambda v: mask_id_number(v, self.head, self.tail)
+        if show == "phone":
+            return (lambda v: v or "") if self.full_ids else mask_phone
         if show == "township":
             return lambda v: self.names.get(v[:9], "") if v and len(v) >= 9 else ""
         if show == "village":
@@ -152,6 +162,23 @@ def _write_cell(ws: Any, row: int, col: int, kind: str, value: Any, fmt: dict[st
 
 _NEEDS_CONTROL_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_").search
 _EDGE_SPACE = re.compile(r"^\s|\s$").search
+STRING_MAX = 32767  # Excel's limit for a cell, in UTF-16 units (xlsxwriter truncates)
+
+
+def _excel_length(text: str) -> str:
+    """`text` cut to STRING_MAX UTF-16 units (a character above U+FFFF counts twice and is
+    never split), as xlsxwriter's write_string does."""
+    if (
+        len(text) <= STRING_MAX // 2
+        or len(text.encode("utf-16-le", "surrogatepass")) // 2 <= STRING_MAX
+    ):
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > STRING_MAX:
+            return text[:index]
+    return text
 
 
 class RowStream:
@@ -191,7 +218,7 @@ class RowStream:
             if value is None or value == "":
                 parts.append(f'<c r="{ref}" s="{xf["text"]}"/>')
             elif isinstance(value, str):
-                text = neutralise(value)
+                text = _excel_length(neutralise(value))
                 if _NEEDS_CONTROL_ESCAPE(text):
                     text = XMLwriter._escape_control_characters(text)
                 text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,6 +3,7 @@ jurisdiction (one scoping method, `for_user`), and the push figures per township
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -16,10 +17,13 @@ from fupin.regions.models import Region
 
 def recommendations(user: Any) -> QuerySet[Recommendation]:
     """The user's laborers' recommendations whose posting the user sees and that still
-    takes people (a posting filled or closed since the run drops out at once)."""
+    takes people (a posting filled, closed or past its closing date since the run drops
+    out at once)."""
+    today = datetime.date.today()
     return (
         Recommendation.objects.for_user(user)
         .filter(open_postings_condition("posting__"))
+        .filter(Q(posting__valid_to__isnull=True) | Q(posting__valid_to__gte=today))
         .filter(posting__in=JobPosting.objects.for_user(user).values("pk"))
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_jurisdiction, check_permission
 from fupin.employment import choices as ec
 from fupin.employment.models import JobPosting
+from fupin.employment.selectors import laborers as laborers_on
 from fupin.employment.selectors import tier_between
 from fupin.employment.services import add_service, record_employment
 from fupin.matching import choices as c
@@ -139,6 +141,27 @@ def _person_in_scope(acting_user: Any, person: Person, perm: str) -> Person:
     return person
 
 
+def check_hard_limits(person: Person, jobs: Sequence[JobPosting], day: datetime.date) -> None:
+    """Refuse postings the matching would never offer this person on `day` (the engine's
+    own rule: physical demand, age range, education minimum, lawful sex requirement, own
+    county for near-home laborers), and anyone who is not a laborer on that day."""
+    if not laborers_on(day).filter(pk=person.pk).exists():
+        raise ValidationError({"postings": "该人员不是劳动年龄内有劳动能力的劳动力，不能推送岗位"})
+    laborer = laborer_arrays(Person.objects.filter(pk=person.pk), day)
+    postings = posting_arrays(JobPosting.objects.filter(pk__in=[j.pk for j in jobs]).order_by("id"))
+    allowed = Matcher(laborer, postings).allowed(
+        np.zeros((1, 1), dtype=np.intp), np.arange(len(postings))[None, :]
+    )[0]
+    refused = [title for title, ok in zip(postings.title, allowed.tolist(), strict=True) if not ok]
+    if refused:
+        raise ValidationError(
+            {
+                "postings": "以下岗位不符合该人员的条件（体力、年龄、学历、性别或就近就业要求）："
+                + "、".join(refused)
+            }
+        )
+
+
 def push_text(person: Person, postings: Sequence[JobPosting], staff_name: str = "") -> str:
     """The message to read out or paste into WeChat/SMS: each posting with pay, place,
     contact and how to apply."""
@@ -191,6 +214,7 @@ def push_postings(
     if missing:
         raise ValidationError({"postings": "所选岗位已招满、已结束或不可见"})
     jobs = [found[i] for i in ids]
+    check_hard_limits(person, jobs, day)
     pushed = Push.objects.filter(person=person, posting_id__in=ids)
     already = set(pushed.values_list("posting__title", flat=True))
     if already:
@@ -312,6 +336,10 @@ def record_outcome(
         raise ValidationError({"status_on": "日期不能晚于今天"})
     if day < push.pushed_on:
         raise ValidationError({"status_on": "日期不能早于推送日期"})
+    if push.status_on and day < push.status_on:
+        raise ValidationError(
+            {"status_on": f"日期不能早于上一步结果的日期（{push.status_on:%Y-%m-%d}）"}
+        )
     before = audit.snapshot(push, PUSH_FIELDS)
     if status == c.PushStatus.HIRED:
         _hire(acting_user, push, day)

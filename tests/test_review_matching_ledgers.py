@@ -1,0 +1,178 @@
+"""Review of matching, ledgers and statistics: each test shows one defect found in review
+(it failed before the fix)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from fupin.employment.models import JobPosting
+from fupin.ledgers.writer import RowStream, _formats, _write_cell
+from fupin.matching import services
+from fupin.matching.selectors import recommendations
+from tests.conftest import FENGSHAN, NANCHUAN_VILLAGE
+from tests.test_ledgers import export, read, records, world  # noqa: F401
+from tests.test_matching import SEWING, jinan, laborer, posting  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+
+
+# --- matching: hard limits also hold for a push ------------------------------------------
+
+
+def test_push_refuses_postings_that_break_a_hard_limit(household_factory, firm, village_clerk):
+    """The push form offers every visible posting; a push must not send one the matching
+    would never recommend (physical demand, age, education, lawful sex, own county)."""
+    person = laborer(
+        household_factory,
+        "孙老四",
+        years=50,
+        education="primary",
+        health="chronic",
+        needs={**SEWING, "near_home": True},
+    )
+    breaking = {
+        "heavy": posting(firm, physical_demand="heavy"),
+        "age": posting(firm, age_max=45),
+        "education": posting(firm, education_min="初中"),
+        "sex": posting(firm, sex_requirement="女", sex_requirement_basis="女职工劳动保护特别规定"),
+        "outside_county": posting(firm, region_id=NANCHUAN_VILLAGE),
+    }
+    for name, job in breaking.items():
+        with pytest.raises(ValidationError):
+            services.push_postings(
+                acting_user=village_clerk, person=person, postings=[job], channel="phone"
+            )
+        assert not job.pushes.exists(), name
+    fine = posting(firm)
+    pushed = services.push_postings(
+        acting_user=village_clerk, person=person, postings=[fine], channel="phone"
+    )
+    assert [p.posting_id for p in pushed] == [fine.pk]
+
+
+@pytest.fixture
+def firm(db):
+    from tests.test_matching import employer
+
+    return employer()
+
+
+# --- matching: outcomes move forward in time too ----------------------------------------
+
+
+def test_outcome_date_cannot_go_back_before_the_previous_step(
+    household_factory, firm, village_clerk
+):
+    person = laborer(household_factory, "周五", needs=SEWING)
+    job = posting(firm)
+    push = services.push_postings(
+        acting_user=village_clerk,
+        person=person,
+        postings=[job],
+        channel="visit",
+        on=TODAY - datetime.timedelta(days=10),
+    )[0]
+    push = services.record_outcome(
+        acting_user=village_clerk,
+        push=push,
+        status="interested",
+        on=TODAY - datetime.timedelta(days=2),
+    )
+    with pytest.raises(ValidationError):
+        services.record_outcome(
+            acting_user=village_clerk,
+            push=push,
+            status="interviewed",
+            on=TODAY - datetime.timedelta(days=5),
+        )
+    push.refresh_from_db()
+    assert (push.status, push.status_on) == ("interested", TODAY - datetime.timedelta(days=2))
+
+
+# --- matching: an expired posting drops out of stored recommendations at once -----------
+
+
+def test_expired_posting_is_no_longer_recommended(household_factory, firm, township_operator):
+    person = laborer(household_factory, "吴六", needs=SEWING)
+    job = posting(firm, valid_to=TODAY + datetime.timedelta(days=5))
+    services.run_matching(acting_user=None, region_code=FENGSHAN)
+    assert recommendations(township_operator).filter(posting=job).exists()
+    # The closing date passes before the next run.
+    JobPosting.objects.filter(pk=job.pk).update(
+        valid_from=TODAY - datetime.timedelta(days=30), valid_to=TODAY - datetime.timedelta(days=1)
+    )
+    assert not recommendations(township_operator).filter(posting=job).exists()
+    client = APIClient()
+    client.force_authenticate(township_operator)
+    response = client.get("/api/recommendations/", {"laborer": person.pk})
+    assert response.status_code == 200
+    assert [r["posting"]["id"] for r in response.json()["results"]] == []
+
+
+# --- the fast ledger row writer -----------------------------------------------------------
+
+
+def _row_xml(fast: bool, values: list) -> tuple[bytes, str]:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    fmt = _formats(book)
+    ws = book.add_worksheet("s")
+    for col in range(len(values) + 1):
+        ws.write_string(2, col, "表头", fmt["header"])
+    if fast:
+        RowStream(ws, fmt, len(values) + 1).write(3, values, ["text"] * len(values))
+    else:
+        ws.write_number(3, 0, 1, fmt["int"])
+        for col, value in enumerate(values, start=1):
+            _write_cell(ws, 3, col, "text", value, fmt)
+    ws.write_string(4, 0, "合计", fmt["total_label"])
+    book.close()
+    data = buffer.getvalue()
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    return data, re.search(r'<row r="4".*?</row>', sheet, re.S).group(0)
+
+
+def test_fast_rows_truncate_strings_longer_than_excel_allows_like_the_public_api():
+    """Excel refuses (repairs) a cell over 32,767 UTF-16 units; xlsxwriter's write_string
+    truncates. Astral characters (emoji) count twice."""
+    values = ["长" * 40000, "😀" * 20000, "a" * 32767, "x😀" * 11000, "&<>" * 12000]
+    fast, fast_row = _row_xml(True, values)
+    public, public_row = _row_xml(False, values)
+    # Style indexes are numbered in another order by the fast path; the rest is the same.
+    assert re.sub(r' s="\d+"', "", fast_row) == re.sub(r' s="\d+"', "", public_row)
+    row = list(openpyxl.load_workbook(io.BytesIO(fast)).active.iter_rows(values_only=True))[3]
+    for text in row[1:]:
+        assert len(text.encode("utf-16-le")) // 2 <= 32767
+
+
+# --- ledgers: phones are personal data, masked like ID numbers -----------------------------
+
+
+def test_leader_ledger_does_not_carry_full_phone_numbers(world, tmp_path, leader):  # noqa: F811
+    """A leader sees figures only (no registry access, no view_full_id): the laborer ledger
+    must not hand them every laborer's full mobile number."""
+    person = world["甲"]
+    person.phone = "13912345678"
+    person.save(update_fields=["phone"])
+    _, path = export(tmp_path, leader, "laborers", FENGSHAN)
+    phones = {r["姓名"]: r["联系电话"] for r in records(read(path))}
+    assert phones["甲"] != "13912345678"
+    assert phones["甲"].startswith("139") and phones["甲"].endswith("5678")

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -261,9 +262,12 @@ class ApplicationViewSet(IdempotentMixin, ScopedViewSet):
         )
 
     def get_serializer_context(self) -> dict[str, Any]:
+        # Only the reads that audit the view reveal: a write or action answer (and the
+        # idempotency record that stores it) keeps the account masked.
+        reads = self.action in ("list", "retrieve")
         return {
             **super().get_serializer_context(),
-            "reveal_accounts": reveals_accounts(self.request),
+            "reveal_accounts": reads and reveals_accounts(self.request),
         }
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -390,7 +394,7 @@ class PaymentBatchSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: PaymentBatch) -> dict[str, Any]:
         data = super().to_representation(instance)
-        totals = pay.batch_totals(instance)
+        totals = getattr(instance, "totals", None) or pay.batch_totals(instance)
         data.update(
             count=totals["count"],
             total=f"{Decimal(totals['total'] or 0):.2f}",
@@ -422,6 +426,29 @@ class PaymentBatchViewSet(IdempotentMixin, ScopedViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().order_by("-id")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page's totals in one GROUP BY (not one aggregate per batch)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        batches = list(page) if page is not None else list(queryset)
+        sums = {
+            row.pop("batch"): row
+            for row in Payment.objects.filter(batch__in=batches)
+            .values("batch")
+            .annotate(
+                count=Count("id"),
+                total=Sum("amount"),
+                paid=Count("id", filter=Q(status=c.PaymentStatus.PAID)),
+                failed=Count("id", filter=Q(status=c.PaymentStatus.FAILED)),
+            )
+            .order_by()
+        }
+        empty = {"count": 0, "total": None, "paid": 0, "failed": 0}
+        for batch in batches:
+            batch.totals = sums.get(batch.pk, empty)
+        data = self.get_serializer(batches, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def perform_create(self, serializer: serializers.Serializer) -> None:
         data = serializer.validated_data

@@ -183,6 +183,7 @@ def batch_totals(batch: PaymentBatch) -> dict[str, Any]:
     )
 
 
+@transaction.atomic
 def write_bank_file(
     *, acting_user: Any, batch: PaymentBatch, out: IO[bytes], full: bool = False
 ) -> int:
@@ -190,6 +191,13 @@ def write_bank_file(
     may see full numbers — then audited), totals last. Returns the rows written."""
     check_permission(acting_user, "subsidies.manage_batches")
     check_jurisdiction(acting_user, batch.region_id)
+    # Locked: a withdrawal at the same moment waits, and a withdrawn batch (its claims may
+    # be in a new batch already) never goes to the bank again.
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == c.BatchStatus.WITHDRAWN:
+        raise ValidationError(
+            f"批次 {batch.number} 已撤回，不能再导出代发文件（其申请可能已纳入新批次）"
+        )
     reveal = full and (acting_user is None or acting_user.has_perm("registry.view_full_id"))
     payments = batch.payments.select_related("application__policy", "application__region").order_by(
         "id"

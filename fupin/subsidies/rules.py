@@ -57,6 +57,10 @@ def period_key(policy: Any, day: datetime.date | None = None) -> str:
     return EVER
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def window(policy: Any, period: str) -> Window:
     """The window of `period`; a key that does not fit the policy's cap is refused."""
     period = (period or "").strip()
@@ -65,12 +69,14 @@ def window(policy: Any, period: str) -> Window:
             if period != EVER:
                 raise ValueError
             return Window(EPOCH, datetime.date.today())
+        # Only ASCII digits: int() also takes "２０２６", "+1" or " 1", which would be
+        # another key for the same period (a second claim past the unique index).
         if policy.period_cap == c.PeriodCap.ONCE_PER_YEAR:
-            if len(period) != 4:
+            if len(period) != 4 or not _digits(period):
                 raise ValueError
             year = int(period)
             return Window(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-        if len(period) != 7 or period[4] != "-":
+        if len(period) != 7 or period[4] != "-" or not _digits(period[:4] + period[5:]):
             raise ValueError
         year, month = int(period[:4]), int(period[5:])
         first = datetime.date(year, month, 1)

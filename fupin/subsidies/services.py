@@ -223,6 +223,12 @@ def update_application(
     app = _locked(application)
     check_jurisdiction(acting_user, app.region_id)
     _guard(app, c.OPEN, "修改（审批后的更正请办理冲正）")
+    # Maker–checker: whoever sets the account and amount is the maker. Someone else
+    # editing (then reviewing or approving) would check their own work.
+    if acting_user is not None and app.created_by_id not in (None, acting_user.pk):
+        raise PermissionDenied("只有经办人本人可以修改该申请；审核人发现问题请退回")
+    if app.created_by_id is None:  # a system draft: whoever completes it is its maker
+        app.created_by = _user(acting_user)
     before = audit.snapshot(app, [*EDITABLE, "amount"])
     values = {k: data[k] for k in EDITABLE if k in data}
     for key in ("account_holder", "bank_name", "bank_account"):

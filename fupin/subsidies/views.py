@@ -199,10 +199,16 @@ def action(form_class: Any) -> Any:
 # --- eligible but unserved (应补未补) -------------------------------------------------
 
 
+def _pk(value: str | None) -> int:
+    """An id from the query string or form; 0 (no row) when it is not a number."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 def _eligible_params(request: HttpRequest) -> tuple[m.Policy | None, str, str, str]:
     """(policy, period, region, error) from the query string, region inside jurisdiction."""
     visible = m.Policy.objects.for_user(request.user).filter(active=True)
-    policy = visible.filter(pk=request.GET.get("policy") or 0).first()
+    policy = visible.filter(pk=_pk(request.GET.get("policy"))).first()
     own = jurisdiction_code(request.user) or ""
     region = (request.GET.get("region") or own).strip()
     if not region.startswith(own) or (region and not region.isdigit()):
@@ -310,7 +316,7 @@ def _export_unserved(
 def eligible_drafts(request: HttpRequest) -> HttpResponse:
     """Drafts for the ticked rows (or everyone listed when `all` is set)."""
     policy = get_object_or_404(
-        m.Policy.objects.for_user(request.user), pk=request.POST.get("policy")
+        m.Policy.objects.for_user(request.user), pk=_pk(request.POST.get("policy"))
     )
     period = request.POST.get("period", "")
     region = request.POST.get("region", "")
@@ -375,9 +381,15 @@ def _managed_batch(request: HttpRequest, pk: int) -> m.PaymentBatch:
 def batch_bank_file(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _managed_batch(request, pk)
     handle = tempfile.TemporaryFile()
-    pay.write_bank_file(
-        acting_user=request.user, batch=batch, out=handle, full=bool(request.GET.get("full"))
-    )
+    try:
+        pay.write_bank_file(
+            acting_user=request.user, batch=batch, out=handle, full=bool(request.GET.get("full"))
+        )
+    except ValidationError as exc:
+        handle.close()
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(batches.url("detail", batch))
     handle.seek(0)
     return FileResponse(
         handle, as_attachment=True, filename=f"代发_{batch.number}.xlsx", content_type=XLSX

@@ -86,7 +86,8 @@ def _laborers(as_of: datetime.date) -> QuerySet:
 
 
 def _employment(as_of: datetime.date) -> QuerySet:
-    return EmploymentRecord.objects.filter(state_condition(None))
+    # Registered persons only, as every other source (removal does not close the record).
+    return EmploymentRecord.objects.filter(state_condition(None), person__removed_on__isnull=True)
 
 
 def _placements(as_of: datetime.date) -> QuerySet:

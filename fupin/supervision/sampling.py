@@ -52,14 +52,23 @@ class PopulationSpec:
     rows: Callable[[datetime.date], QuerySet]
 
 
+def _registered(as_of: datetime.date) -> Q:
+    """The record's person still in the registry on the date (removal closes no record)."""
+    return Q(person__removed_on__isnull=True) | Q(person__removed_on__gt=as_of)
+
+
 def _placements(as_of: datetime.date) -> QuerySet:
-    return Placement.objects.filter(start__lte=as_of).filter(Q(end__isnull=True) | Q(end__gt=as_of))
+    return (
+        Placement.objects.filter(start__lte=as_of)
+        .filter(Q(end__isnull=True) | Q(end__gt=as_of))
+        .filter(_registered(as_of))
+    )
 
 
 def _workshop_employees(as_of: datetime.date) -> QuerySet:
     return EmploymentRecord.objects.filter(
         state_condition(as_of), status=ec.Status.EMPLOYED, workshop__isnull=False
-    )
+    ).filter(_registered(as_of))
 
 
 def _subsidy_payments(as_of: datetime.date) -> QuerySet:
@@ -127,6 +136,32 @@ def digest(groups: list[tuple[str, str, list[int]]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+PROPORTION_STEP = Decimal("0.0001")  # SamplingPlan.proportion: 4 decimal places
+
+
+def sample_digest(items: Any) -> str:
+    """The drawn items as stored: group, order, record and whom the call reaches."""
+    rows = [
+        [i.group.township_id, i.group.stratum, i.order, i.content_type_id, i.object_id,
+         i.household_id, i.person_id, i.region_id]
+        for i in items
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(sorted(rows), separators=(",", ":")).encode()).hexdigest()
+
+
+def draw_entry(plan: SamplingPlan) -> AuditLog | None:
+    """The audit entry written when the plan was drawn (the independent witness)."""
+    return (
+        AuditLog.objects.filter(
+            action=AuditLog.Action.CREATE,
+            object_type=SamplingPlan._meta.label_lower,
+            object_id=str(plan.pk),
+        )
+        .order_by("at", "id")
+        .first()
+    )
+
+
 def supervisors_for(region_code: str) -> list[Any]:
     """Active supervisors whose jurisdiction covers the region (the supervision group)."""
     users = get_user_model().objects.filter(role="supervisor", is_active=True).order_by("username")
@@ -141,8 +176,13 @@ def _validate(population: str, region_code: str, proportion: Decimal, minimum: i
         raise ValidationError({"region": f"区划代码 {region_code} 不存在"})
     if region.level > Region.Level.TOWNSHIP:
         raise ValidationError({"region": "抽样范围应为区县或乡镇（街道）"})
-    if not Decimal(0) < Decimal(proportion) <= Decimal(1):
+    proportion = Decimal(proportion)
+    if not proportion.is_finite() or not Decimal(0) < proportion <= Decimal(1):
         raise ValidationError({"proportion": "抽样比例须大于 0 且不超过 1（如 0.05 即 5%）"})
+    if proportion != proportion.quantize(PROPORTION_STEP):
+        # The plan keeps 4 decimal places: a finer value would be drawn with one proportion
+        # and verified with another.
+        raise ValidationError({"proportion": "抽样比例最多保留 4 位小数（如 0.0525 即 5.25%）"})
     if minimum < 0:
         raise ValidationError({"minimum": "最少抽取数不能为负数"})
     return region
@@ -235,7 +275,7 @@ def draw_plan(*, acting_user: Any, plan: SamplingPlan, assignee: Any = None) -> 
             )
         summary.append({"township": township, "stratum": stratum, "size": len(ids), "drawn": n})
     SampleItem.objects.bulk_create(items, batch_size=1000)
-    items = list(plan.items.order_by("township_id", "group_id", "order"))
+    items = list(plan.items.select_related("group").order_by("township_id", "group_id", "order"))
     CallTask.objects.bulk_create(
         [
             CallTask(item=item, region_id=item.region_id, assignee=callers[i % len(callers)])
@@ -258,6 +298,7 @@ def draw_plan(*, acting_user: Any, plan: SamplingPlan, assignee: Any = None) -> 
             "strata": plan.strata,
             "as_of": plan.as_of.isoformat(),
             "population_digest": plan.population_digest,
+            "sample_digest": sample_digest(items),
             "groups": summary,
             "callers": [u.username for u in callers],
         },
@@ -312,9 +353,11 @@ def verify_plan(plan: SamplingPlan) -> dict[str, Any]:
     for row in current:
         current_groups.setdefault(group_key(row, plan.strata), []).append(row[0])
     same_now = sorted(snapshot) == sorted((t, s, ids) for (t, s), ids in current_groups.items())
+    audit_ok = _matches_draw_entry(plan, groups)
     matches = (
         plan.drawn_at is not None
         and stored_ok
+        and audit_ok
         and not actual  # no items outside a group
         and all(g["matches"] for g in report_groups)
     )
@@ -323,6 +366,42 @@ def verify_plan(plan: SamplingPlan) -> dict[str, Any]:
         "seed": plan.seed,
         "matches": matches,
         "population_digest_matches": stored_ok,
+        "audit_matches": audit_ok,
         "population_unchanged": same_now,
         "groups": report_groups,
     }
+
+
+def _matches_draw_entry(plan: SamplingPlan, groups: list[SampleGroup]) -> bool:
+    """The plan as stored is the plan as drawn: seed, parameters, digests and per-group
+    counts equal those in the draw's audit entry (a seed or proportion changed together
+    with consistent items, or an item redirected to another person, is caught here)."""
+    entry = draw_entry(plan)
+    if entry is None:
+        return False
+    drawn = entry.changes or {}
+    try:
+        proportion_ok = Decimal(str(drawn.get("proportion"))) == Decimal(plan.proportion)
+    except ArithmeticError:
+        proportion_ok = False
+    summary = [
+        {"township": g.township_id, "stratum": g.stratum, "size": g.population_size,
+         "drawn": g.drawn}
+        for g in groups
+    ]  # fmt: skip
+
+    def key(row: dict[str, Any]) -> tuple[str, str]:
+        return row.get("township", ""), row.get("stratum", "")
+
+    items = plan.items.select_related("group")
+    return (
+        drawn.get("seed") == plan.seed
+        and drawn.get("population") == plan.population
+        and proportion_ok
+        and drawn.get("minimum") == plan.minimum
+        and drawn.get("strata") == plan.strata
+        and drawn.get("as_of") == plan.as_of.isoformat()
+        and drawn.get("population_digest") == plan.population_digest
+        and sorted(drawn.get("groups", []), key=key) == sorted(summary, key=key)
+        and ("sample_digest" not in drawn or drawn["sample_digest"] == sample_digest(items))
+    )

@@ -187,10 +187,11 @@ def phone_of(task: CallTask) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678: enough to recognise, not to dial."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+    """138****5678: enough to recognise, not to dial. At least four characters stay hidden,
+    so a landline (77712345 → ****2345) is not all but shown."""
+    head = 3 if len(phone) >= 11 else 0
+    tail = min(4, max(0, len(phone) - head - 4))
+    return f"{phone[:head]}{'*' * (len(phone) - head - tail)}{phone[len(phone) - tail :]}"
 
 
 def _check_assignee(acting_user: Any, task: CallTask) -> None:

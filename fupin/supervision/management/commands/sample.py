@@ -3,6 +3,7 @@ and `fupin sample verify PLAN`: a reproducible draw and its check."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,19 @@ from fupin.supervision.models import SamplingPlan
 from fupin.supervision.sampling import draw_sample, per_township, verify_plan
 
 
+def plan_id(value: str) -> int:
+    """A plan number, refused in words rather than argparse's English."""
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"抽样计划编号应为正整数：{value}")
+    return int(value)
+
+
+def minimum(value: str) -> int:
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"每乡镇最少抽取数应为非负整数：{value}")
+    return int(value)
+
+
 class Command(BaseCommand):
     help = "督导抽样：fupin sample draw … / fupin sample verify PLAN"
 
@@ -31,14 +45,14 @@ class Command(BaseCommand):
         draw.add_argument("--population", required=True, choices=c.Population.values)
         draw.add_argument("--region", required=True, help="抽样范围（区县或乡镇代码）")
         draw.add_argument("--proportion", required=True, help="抽样比例，如 0.05")
-        draw.add_argument("--min", type=int, default=0, help="每乡镇最少抽取数")
+        draw.add_argument("--min", type=minimum, default=0, help="每乡镇最少抽取数")
         draw.add_argument("--strata", default="", choices=c.Strata.values)
         draw.add_argument("--as-of", default=None, help="数据日期 YYYY-MM-DD（默认今天）")
         draw.add_argument("--assignee", default=None, help="核查人用户名（默认督导组轮流）")
         draw.add_argument("--user", required=True, help="以该用户身份抽样")
         draw.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
         verify = sub.add_parser("verify", help="用保存的种子重新抽取，核对样本是否一致")
-        verify.add_argument("plan", type=int)
+        verify.add_argument("plan", type=plan_id)
         verify.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
 
     def handle(self, *args: Any, **opts: Any) -> None:

@@ -1,0 +1,158 @@
+"""Review of supervision (督导核查): defects found in review, each shown by a test that
+failed before its fix."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fupin.employment.models import EmploymentRecord, Workshop
+from fupin.supervision import services
+from fupin.supervision.models import CallTask, SampleItem, SamplingPlan
+from fupin.supervision.rules import RULES_BY_CODE, rule_hits
+from fupin.supervision.sampling import draw_group, verify_plan
+from tests import test_supervision
+from tests.conftest import FENGSHAN, FENGSHAN_VILLAGE, WULONG
+from tests.test_quality import _employer, person
+from tests.test_supervision import draw
+
+pytestmark = pytest.mark.django_db
+district = test_supervision.district  # the fixture: 凤山街道 20 laborers, 芙蓉街道 2
+D = datetime.date
+TODAY = datetime.date.today()
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def draw_args(proportion: str) -> list[str]:
+    return ["sample", "draw", "--population", "laborers", "--region", WULONG,
+            "--proportion", proportion, "--user", "supervisor"]  # fmt: skip
+
+
+# --- Bad input on the CLI ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity"])
+def test_cli_proportion_nan_is_a_clear_error(district, supervisor, value):
+    """Decimal('NaN') parses, then `0 < NaN` raised InvalidOperation: a traceback."""
+    with pytest.raises(CommandError, match="比例"):
+        run(*draw_args(value))
+
+
+def test_proportion_finer_than_stored_is_refused(district, supervisor):
+    """The plan stores 4 decimal places: a finer proportion was drawn with its full value
+    but read back rounded, so the plan failed its own verification."""
+    with pytest.raises(CommandError, match="比例"):
+        run(*draw_args("0.00001"))
+    assert not SamplingPlan.objects.exists()
+
+
+def test_cli_malformed_minimum_is_chinese(district, supervisor):
+    with pytest.raises(CommandError, match="最少抽取数"):
+        run(*draw_args("0.1"), "--min", "five")
+
+
+def test_cli_verify_malformed_plan_id_is_chinese(db):
+    with pytest.raises(CommandError, match="抽样计划编号"):
+        run("sample", "verify", "abc")
+
+
+# --- Verify against the draw's audit entry ----------------------------------------------
+
+
+def _redraw_with(plan: SamplingPlan, seed: str) -> None:
+    """Tamper: a new seed and the items it would give, consistently (as a DB user could)."""
+    SamplingPlan.objects.filter(pk=plan.pk).update(seed=seed)
+    for group in plan.groups.all():
+        items = {i.object_id: i for i in group.items.all()}
+        CallTask.objects.filter(item__group=group).delete()
+        SampleItem.objects.filter(group=group).delete()
+        chosen = draw_group(seed, group.township_id, group.stratum, group.population_ids,
+                            group.drawn)  # fmt: skip
+        template = next(iter(items.values()))
+        for order, pk in enumerate(chosen, 1):
+            SampleItem.objects.create(
+                plan=plan, group=group, township_id=group.township_id,
+                region_id=template.region_id, content_type=template.content_type,
+                object_id=pk, household_id=template.household_id, person_id=pk, order=order,
+            )  # fmt: skip
+
+
+def test_verify_detects_a_changed_seed_with_consistent_items(district, supervisor):
+    plan = draw(supervisor)
+    assert verify_plan(plan)["matches"]
+    _redraw_with(plan, "f" * 32)
+    plan.refresh_from_db()
+    assert not verify_plan(plan)["matches"]
+
+
+def test_verify_detects_a_changed_proportion(district, supervisor):
+    plan = draw(supervisor, proportion=Decimal("0.25"), minimum=0)
+    SamplingPlan.objects.filter(pk=plan.pk).update(proportion=Decimal("0.2"))
+    # a township of 20 gives 5 at both 0.25 and 0.2 (⌈4⌉ = 4 ≠ 5, so change the group too)
+    plan.groups.filter(township_id=FENGSHAN).update(drawn=4)
+    last = plan.items.filter(township_id=FENGSHAN).order_by("-order").first()
+    CallTask.objects.filter(item=last).delete()
+    last.delete()
+    plan.refresh_from_db()
+    assert not verify_plan(plan)["matches"]
+
+
+def test_verify_detects_an_item_redirected_to_another_person(district, supervisor):
+    """The record drawn is kept, but the call goes to someone else."""
+    plan = draw(supervisor)
+    item = plan.items.filter(township_id=FENGSHAN).first()
+    other = plan.groups.get(township_id=FENGSHAN).population_ids
+    stranger = next(pk for pk in other if pk != item.person_id)
+    SampleItem.objects.filter(pk=item.pk).update(person_id=stranger)
+    assert not verify_plan(plan)["matches"]
+
+
+# --- Privacy: masking short (landline) numbers ------------------------------------------
+
+
+@pytest.mark.parametrize("phone", ["77712345", "7771234", "023-77712345", "13812345678"])
+def test_masked_phone_hides_at_least_four_digits(phone):
+    masked = services.mask_phone(phone)
+    assert len(masked) == len(phone)
+    hidden = sum(1 for a, b in zip(phone, masked, strict=True) if a != b)
+    assert hidden >= 4, masked
+
+
+# --- Rules and populations: removed persons ---------------------------------------------
+
+
+def test_employment_rules_skip_removed_persons():
+    removed = person(removed_on=D(2025, 6, 1))
+    EmploymentRecord.objects.create(
+        person=removed, valid_from=D(2025, 1, 1), status="employed", form="company",
+        location_tier="in_county", monthly_income=Decimal(-10),
+    )  # fmt: skip
+    rule = RULES_BY_CODE["negative_income"]
+    assert not rule_hits(rule, None, WULONG, TODAY).exists()
+
+
+def test_workshop_population_skips_removed_persons(supervisor):
+    workshop = Workshop.objects.create(
+        name="车间", employer=_employer(7), region_id=FENGSHAN_VILLAGE,
+        recognized_on=D(2019, 1, 1), document_number="文号",
+    )  # fmt: skip
+    kept = person()
+    gone = person(removed_on=D(2025, 6, 1))
+    for who in (kept, gone):
+        EmploymentRecord.objects.create(
+            person=who, valid_from=D(2025, 1, 1), status="employed", form="workshop",
+            location_tier="in_township", workshop=workshop, monthly_income=Decimal(2000),
+        )  # fmt: skip
+    plan = draw(supervisor, population="workshop_employees", proportion=Decimal(1), minimum=0)
+    drawn = set(plan.items.values_list("person_id", flat=True))
+    assert drawn == {kept.pk}

@@ -176,3 +176,60 @@ def test_leader_ledger_does_not_carry_full_phone_numbers(world, tmp_path, leader
     phones = {r["姓名"]: r["联系电话"] for r in records(read(path))}
     assert phones["甲"] != "13912345678"
     assert phones["甲"].startswith("139") and phones["甲"].endswith("5678")
+
+
+# --- bad input: a clear Chinese message, never a 500 ----------------------------------------
+
+
+def _browser(user):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("year", ["0", "10000", "99999999999"])
+def test_push_figures_with_an_impossible_year(county_admin, year):
+    response = _browser(county_admin).get("/matching/stats/", {"year": year})
+    assert response.status_code == 200
+
+
+def test_recommendations_api_with_an_id_too_large(county_admin):
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(county_admin)
+    for key in ("laborer", "job"):
+        response = client.get("/api/recommendations/", {key: "9" * 25})
+        assert response.status_code == 400, key
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "0002-03-01", "0075-12-31"])
+def test_statistics_with_an_as_of_date_in_antiquity(county_admin, as_of):
+    browser = _browser(county_admin)
+    for url in ("/stats/", "/stats/dashboard/"):
+        response = browser.get(url, {"as_of": as_of})
+        assert response.status_code == 200, url
+        assert "过早" in response.content.decode()
+    response = browser.get("/stats/dashboard/data/", {"as_of": as_of})
+    assert response.status_code == 400 and "过早" in response.json()["error"]
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(county_admin)
+    response = client.get("/api/stats/", {"as_of": as_of})
+    assert response.status_code == 400 and "过早" in str(response.json())
+
+
+def test_ledger_with_an_as_of_date_in_antiquity(county_admin, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from fupin.core.models import Job
+
+    response = _browser(county_admin).post(
+        "/ledgers/", {"region": "500156", "as_of": "0001-01-01", "ledger": "laborers"}
+    )
+    assert response.status_code == 200 and "过早" in response.content.decode()
+    assert not Job.objects.exists()
+    with pytest.raises(CommandError, match="过早"):
+        call_command(
+            "ledger", "export", "laborers", "--region", "500156", "--user", county_admin.username,
+            "--as-of", "0001-01-01", "--out", str(tmp_path / "x.xlsx"),
+        )  # fmt: skip

@@ -21,7 +21,7 @@ from django.utils import timezone
 from fupin.core import jobs
 from fupin.core.middleware import client_ip
 from fupin.core.models import Job
-from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, may_use, resolve_region
+from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, as_of_error, may_use, resolve_region
 from fupin.ledgers.services import export_ledger
 from fupin.regions.models import Region
 from fupin.regions.widgets import RegionPicker
@@ -65,6 +65,12 @@ class LedgerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].widget = RegionPicker(user=user, allow_township=True)
         self.fields["as_of"].initial = datetime.date.today()
+
+    def clean_as_of(self) -> datetime.date:
+        day = self.cleaned_data["as_of"]
+        if as_of_error(day):
+            raise forms.ValidationError(as_of_error(day))
+        return day
 
 
 def _run(job: Job, progress: jobs.Progress) -> dict[str, Any]:

@@ -14,10 +14,17 @@ from fupin.core.filters import RegionFilter
 from fupin.matching.models import Recommendation
 from fupin.matching.selectors import recommendations
 
+MAX_ID = 2**63 - 1
+
 
 class RecommendationFilter(django_filters.FilterSet):
-    laborer = django_filters.NumberFilter(label="劳动力（人员）ID", field_name="person_id")
-    job = django_filters.NumberFilter(label="岗位ID", field_name="posting_id")
+    # Bounded: an id beyond the database's integer range is a 400, not a 500.
+    laborer = django_filters.NumberFilter(
+        label="劳动力（人员）ID", field_name="person_id", min_value=0, max_value=MAX_ID
+    )
+    job = django_filters.NumberFilter(
+        label="岗位ID", field_name="posting_id", min_value=0, max_value=MAX_ID
+    )
     region = RegionFilter()
 
     class Meta:

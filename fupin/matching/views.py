@@ -240,8 +240,11 @@ def push_stats(request: HttpRequest) -> HttpResponse:
     """Per township: pushes, interest, interviews, hires and the conversion rate."""
     queryset = pushes(request.user)
     year = request.GET.get("year", "").strip()
-    if year.isdigit():
+    if year.isdigit() and 1900 <= int(year) <= 9999:
         queryset = queryset.filter(pushed_on__year=int(year))
+    elif year:
+        messages.error(request, f"年份“{year[:20]}”无效，应为四位数的年份，例如 2020")
+        year = ""
     rows = push_figures(queryset)
     context = {"rows": rows, "total": push_totals(rows), "year": year}
     return render(request, "matching/stats.html", context)

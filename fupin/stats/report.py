@@ -23,6 +23,10 @@ FLOW_NOTE = (
 )
 
 
+# Ages, 24-month trends and working-age birth dates reach decades back from the date.
+EARLIEST_AS_OF = datetime.date(1900, 1, 1)
+
+
 def parse_as_of(text: str | None, today: datetime.date | None = None) -> datetime.date:
     """The as-of date from YYYY-MM-DD (empty: today); Chinese ValidationError otherwise."""
     today = today or datetime.date.today()
@@ -35,6 +39,8 @@ def parse_as_of(text: str | None, today: datetime.date | None = None) -> datetim
         raise ValidationError(f"截止日期“{text}”格式不正确，应为 YYYY-MM-DD") from None
     if day > today:
         raise ValidationError(f"截止日期 {day:%Y-%m-%d} 不能晚于今天")
+    if day < EARLIEST_AS_OF:
+        raise ValidationError(f"截止日期 {day:%Y-%m-%d} 过早，不能早于 {EARLIEST_AS_OF:%Y-%m-%d}")
     return day
 
 

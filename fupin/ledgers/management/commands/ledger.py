@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from fupin.core.commands import find_user
 from fupin.core.context import acting_as
-from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, resolve_region
+from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, as_of_error, resolve_region
 from fupin.ledgers.services import export_ledger
 from fupin.regions.models import Region
 
@@ -45,9 +45,12 @@ def _date(text: str | None) -> datetime.date:
     if not text:
         return datetime.date.today()
     try:
-        return datetime.date.fromisoformat(text.strip())
+        day = datetime.date.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(f"截止日期 {text} 无效，应为 YYYY-MM-DD，例如 2020-12-31") from None
+    if as_of_error(day):
+        raise CommandError(as_of_error(day))
+    return day
 
 
 class Command(BaseCommand):

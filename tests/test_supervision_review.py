@@ -8,18 +8,22 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
 
 from fupin.employment.models import EmploymentRecord, Workshop
 from fupin.supervision import services
-from fupin.supervision.models import CallTask, SampleItem, SamplingPlan
-from fupin.supervision.rules import RULES_BY_CODE, rule_hits
+from fupin.supervision.models import CallTask, RectificationTask, SampleItem, SamplingPlan
+from fupin.supervision.rules import RULES_BY_CODE, rule_hits, run_quality
 from fupin.supervision.sampling import draw_group, verify_plan
+from fupin.supervision.workdays import add_workdays
 from tests import test_supervision
 from tests.conftest import FENGSHAN, FENGSHAN_VILLAGE, WULONG
-from tests.test_quality import _employer, person
-from tests.test_supervision import draw
+from tests.test_quality import _employer, household, person
+from tests.test_supervision import client, draw
 
 pytestmark = pytest.mark.django_db
 district = test_supervision.district  # the fixture: 凤山街道 20 laborers, 芙蓉街道 2
@@ -156,3 +160,60 @@ def test_workshop_population_skips_removed_persons(supervisor):
     plan = draw(supervisor, population="workshop_employees", proportion=Decimal(1), minimum=0)
     drawn = set(plan.items.values_list("person_id", flat=True))
     assert drawn == {kept.pk}
+
+
+# --- Deadlines ----------------------------------------------------------------------------
+
+
+def test_quality_run_for_a_past_date_gives_a_deadline_from_today(supervisor):
+    """`--as-of` dates the data; the township's 5 working days start when the task opens
+    (a run as of 2020-12-31 opened tasks already overdue)."""
+    hit = household(exit_year=2013)  # 脱贫年度早于识别年度 (2014)
+    run_quality(
+        acting_user=supervisor,
+        region_code=WULONG,
+        rules=["exit_before_identification"],
+        as_of=D(2020, 12, 31),
+    )
+    task = RectificationTask.objects.get(object_id=hit.pk, rule="exit_before_identification")
+    assert task.deadline == add_workdays(timezone.localdate(), 5)
+    assert not task.overdue
+
+
+@pytest.mark.parametrize(
+    "start,days,due",
+    [
+        (D(2026, 12, 30), 2, D(2027, 1, 4)),  # 元旦 2027 (Friday) is a holiday
+        (D(2028, 4, 28), 1, D(2028, 5, 3)),  # 劳动节 1–2 May (Monday, Tuesday 2028)
+        (D(2027, 9, 29), 3, D(2027, 10, 5)),  # 国庆节 1–3 October (Friday 1st)
+    ],
+)
+def test_deadline_skips_fixed_holidays_in_a_year_the_calendar_lacks(start, days, due):
+    assert add_workdays(start, days) == due
+
+
+# --- Maker–checker on rectification -------------------------------------------------------
+
+
+def test_whoever_submitted_a_rectification_cannot_close_it(district, supervisor, county_admin):
+    """A county admin holds both the township's and the supervisor's permissions: having
+    submitted the correction, they must not confirm it themselves."""
+    plan = draw(supervisor)
+    call = CallTask.objects.filter(item__plan=plan, item__township_id=FENGSHAN).first()
+    services.record_call(
+        acting_user=supervisor, task=call, result="false", wrong_fact="income", true_value="2000"
+    )
+    rect = RectificationTask.objects.get(call=call)
+    services.submit_rectification(acting_user=county_admin, task=rect, evidence="已更正")
+    with pytest.raises(PermissionDenied, match="提交"):
+        services.review_rectification(acting_user=county_admin, task=rect, approve=True)
+    response = client(county_admin).post(
+        reverse("supervision-rectification-review", kwargs={"pk": rect.pk}),
+        {"decision": "approve"},
+    )
+    assert response.status_code == 403
+    rect.refresh_from_db()
+    assert rect.status == "awaiting_review"
+    services.review_rectification(acting_user=supervisor, task=rect, approve=True)
+    rect.refresh_from_db()
+    assert rect.status == "closed"

@@ -228,6 +228,14 @@ class RectificationTask(ScopedModel):
         related_name="+",
     )
     submitted_at = models.DateTimeField("提交复核时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提交人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
 
     class Meta:

@@ -402,7 +402,10 @@ def run_quality(
         raise ValidationError({"region": f"区划代码 {region_code} 不存在"})
     check_jurisdiction(acting_user, region_code)
     day = as_of or timezone.localdate()
-    deadline = add_workdays(day, int(getattr(settings, "FUPIN_RECTIFICATION_WORKDAYS", 5)))
+    # The data's date is `day`; the township's working days start when the task opens.
+    deadline = add_workdays(
+        timezone.localdate(), int(getattr(settings, "FUPIN_RECTIFICATION_WORKDAYS", 5))
+    )
     chosen = [RULES_BY_CODE[code] for code in rules] if rules else RULES
     creator = acting_user if getattr(acting_user, "pk", None) else None
     report = []

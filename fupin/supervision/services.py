@@ -376,6 +376,7 @@ def submit_rectification(
         "整改完成，提交复核",
         evidence=evidence.strip(),
         submitted_at=timezone.now(),
+        submitted_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
 
 
@@ -387,6 +388,9 @@ def review_rectification(
     task = _locked(acting_user, task, "supervision.review_rectificationtask")
     if task.status != RS.AWAITING_REVIEW:
         raise ValidationError(f"当前状态为{task.get_status_display()}，不能复核")
+    # Maker–checker: whoever submitted the correction does not confirm it.
+    if acting_user is not None and task.submitted_by_id == acting_user.pk:
+        raise PermissionDenied("整改由您提交，须由其他督导人员复核")
     if approve:
         return _move(
             acting_user, task, RS.CLOSED, "复核通过，销号", review_note=note.strip(),

@@ -183,3 +183,43 @@ def test_batch_list_api_fixed_query_count(world, township_operator, reviewer, co
     two, rows = queries()
     assert two == one
     assert sorted((r["count"], r["total"]) for r in rows) == [(1, "300.00"), (1, "500.00")]
+
+
+# --- per-head amounts follow the records ----------------------------------------------
+
+
+def test_per_head_claim_cannot_claim_more_heads_than_employed(world, township_operator):
+    """稳岗补助 is 500 per poor laborer employed; a typed 人数 of 50 for a workshop that
+    employs one made a 25,000 yuan claim."""
+    body = {
+        "policy": policy("workshop_stabilisation").pk,
+        "workshop": world["workshop"].pk,
+        "heads": 50,
+        "bank_account": ACCOUNT,
+    }
+    refused = api(township_operator).post(APPS, body, format="json")
+    assert refused.status_code == 400 and "人数" in str(refused.json())
+    made = api(township_operator).post(APPS, {**body, "heads": 1}, format="json")
+    assert made.status_code == 201 and made.json()["amount"] == "500.00"
+    url = f"{APPS}{made.json()['id']}/"
+    edit = api(township_operator).patch(url, {"heads": 9}, format="json")
+    assert edit.status_code == 400
+    assert Application.objects.get().amount == 500
+
+
+# --- bad input in the bank's return file ------------------------------------------------
+
+
+def test_return_file_with_odd_digits_is_a_message_not_a_500(
+    world, township_operator, reviewer, county_admin
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    app_id = approved(world, township_operator, reviewer, county_admin)
+    batch = api(county_admin).post(BATCHES, {"applications": [app_id]}, format="json").json()
+    upload = SimpleUploadedFile("r.csv", "流水号,结果\n²,成功\n".encode())
+    answer = api(county_admin).post(
+        f"{BATCHES}{batch['id']}/return-file/", {"file": upload}, format="multipart"
+    )
+    assert answer.status_code == 400 and "流水号" in str(answer.json())
+    assert Application.objects.get(pk=app_id).status == "batched"

@@ -288,7 +288,7 @@ def _parse_return(batch: PaymentBatch, source: Any, filename: str) -> list[tuple
         raw_id = str(cell(values, "id") or "").strip().removesuffix(".0")
         if raw_id == "合计" or not raw_id:
             continue
-        if not raw_id.isdigit() or int(raw_id) not in payments:
+        if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) not in payments:
             errors.append(f"第{row}行 流水号：{raw_id} 不属于批次 {batch.number}")
             continue
         payment = payments[int(raw_id)]

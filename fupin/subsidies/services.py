@@ -120,8 +120,15 @@ def _validate_policy(policy: Policy) -> None:
 
 
 def _amount(policy: Policy, beneficiary: Any, period: str, values: dict[str, Any]) -> Decimal:
-    if policy.standard_kind == c.StandardKind.PER_HEAD and values.get("heads") is None:
-        values["heads"] = rules.heads(policy, beneficiary, period)
+    if policy.standard_kind == c.StandardKind.PER_HEAD:
+        # Paid per poor laborer employed: never more heads than the records show.
+        counted = rules.heads(policy, beneficiary, period)
+        if values.get("heads") is None:
+            values["heads"] = counted
+        elif values["heads"] > counted:
+            raise ValidationError(
+                {"heads": f"人数 {values['heads']} 超过所属期内吸纳贫困劳动力就业的 {counted} 人"}
+            )
     amount = policy.standard_amount(heads=values.get("heads"), actual=values.get("actual_cost"))
     if amount <= 0:
         raise ValidationError({"amount": "按政策标准计算的金额为 0，不能申请"})

@@ -223,3 +223,27 @@ def test_return_file_with_odd_digits_is_a_message_not_a_500(
     )
     assert answer.status_code == 400 and "流水号" in str(answer.json())
     assert Application.objects.get(pk=app_id).status == "batched"
+
+
+# --- a policy's period cap is fixed once it has claims ----------------------------------
+
+
+def test_period_cap_cannot_change_under_existing_claims(world, township_operator, county_admin):
+    """A once-per-year claim ("2026") and, after the cap became once-ever, an "ever" claim
+    for the same person: two payments where the policy now allows one."""
+    assert create(township_operator, world["migrant"]).status_code == 201
+    url = f"/api/policies/{policy('transport').pk}/"
+    changed = api(county_admin).patch(url, {"period_cap": "once_ever"}, format="json")
+    assert changed.status_code == 400 and "享受次数" in str(changed.json())
+    assert policy("transport").period_cap == "once_per_year"
+    again = create(township_operator, world["migrant"], period="ever")
+    assert again.status_code == 400
+    assert Application.objects.count() == 1
+    # a policy without claims can still be reconfigured, and other fields always
+    other = api(county_admin).patch(
+        f"/api/policies/{policy('labor_cooperation').pk}/",
+        {"period_cap": "once_ever"},
+        format="json",
+    )
+    assert other.status_code == 200
+    assert api(county_admin).patch(url, {"amount": "400.00"}, format="json").status_code == 200

@@ -82,6 +82,17 @@ def save_policy(
     if policy.region_id and not Region.objects.filter(code=policy.region_id).exists():
         raise ValidationError({"region": f"区划代码 {policy.region_id} 不存在"})
     _validate_policy(policy)
+    fixed = [
+        k
+        for k in ("period_cap", "beneficiary_kind")
+        if before.get(k, getattr(policy, k)) != getattr(policy, k)
+    ]
+    if fixed and policy.applications.exists():
+        # Claims are keyed by the old period ("2026" vs "ever"): a new cap would let the
+        # same beneficiary claim again under another key.
+        raise ValidationError(
+            {fixed[0]: "该政策已有申请，不能修改享受次数或补贴对象；请停用本政策并新建"}
+        )
     if policy.region_id:
         check_jurisdiction(acting_user, policy.region_id)
     if Policy.objects.exclude(pk=policy.pk).filter(code=policy.code).exists():

@@ -8,13 +8,14 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
 from fupin.employment.models import EmploymentRecord, Workshop
+from fupin.registry.models import Person
 from fupin.supervision import services
 from fupin.supervision.models import CallTask, RectificationTask, SampleItem, SamplingPlan
 from fupin.supervision.rules import RULES_BY_CODE, rule_hits, run_quality
@@ -217,3 +218,28 @@ def test_whoever_submitted_a_rectification_cannot_close_it(district, supervisor,
     services.review_rectification(acting_user=supervisor, task=rect, approve=True)
     rect.refresh_from_db()
     assert rect.status == "closed"
+
+
+# --- The phone reveal fragment is HTML ---------------------------------------------------
+
+
+def test_revealed_phone_is_escaped(district, supervisor):
+    """Phones are free text on import (20 characters): the fragment must not run markup."""
+    plan = draw(supervisor)
+    task = CallTask.objects.filter(item__plan=plan, item__township_id=FENGSHAN).first()
+    Person.objects.filter(pk=task.item.person_id).update(phone="<svg onload=alert()>")
+    url = reverse("supervision-call-phone", kwargs={"pk": task.pk})
+    body = client(supervisor).post(url).content.decode()
+    assert "<svg" not in body and "&lt;svg onload=alert()&gt;" in body
+
+
+# --- A minimum beyond the column ---------------------------------------------------------
+
+
+def test_minimum_beyond_the_column_is_refused(district, supervisor):
+    """PostgreSQL's integer column overflowed (a 500); refuse it in words everywhere."""
+    with pytest.raises(ValidationError, match="最少抽取数"):
+        draw(supervisor, minimum=2**31)
+    with pytest.raises(CommandError, match="最少抽取数"):
+        run(*draw_args("0.1"), "--min", str(2**40))
+    assert not SamplingPlan.objects.exists()

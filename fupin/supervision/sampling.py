@@ -137,6 +137,7 @@ def digest(groups: list[tuple[str, str, list[int]]]) -> str:
 
 
 PROPORTION_STEP = Decimal("0.0001")  # SamplingPlan.proportion: 4 decimal places
+MAX_MINIMUM = 2**31 - 1  # SamplingPlan.minimum: an integer column on PostgreSQL
 
 
 def sample_digest(items: Any) -> str:
@@ -185,6 +186,8 @@ def _validate(population: str, region_code: str, proportion: Decimal, minimum: i
         raise ValidationError({"proportion": "抽样比例最多保留 4 位小数（如 0.0525 即 5.25%）"})
     if minimum < 0:
         raise ValidationError({"minimum": "最少抽取数不能为负数"})
+    if minimum > MAX_MINIMUM:
+        raise ValidationError({"minimum": f"每乡镇最少抽取数不能超过 {MAX_MINIMUM}"})
     return region
 
 

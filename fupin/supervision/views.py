@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from fupin.core.forms import run_service
@@ -202,7 +203,7 @@ def call_phone(request: HttpRequest, pk: int) -> HttpResponse:
     phone = services.reveal_phone(acting_user=request.user, task=task)
     if not phone:
         return HttpResponse('<span class="muted">未登记联系电话</span>')
-    return HttpResponse(f'<a class="phone" href="tel:{phone}">{phone}</a>')
+    return HttpResponse(format_html('<a class="phone" href="tel:{}">{}</a>', phone, phone))
 
 
 def _rect_queryset(request: HttpRequest) -> Any:

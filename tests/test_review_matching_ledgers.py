@@ -233,3 +233,52 @@ def test_ledger_with_an_as_of_date_in_antiquity(county_admin, tmp_path):
             "ledger", "export", "laborers", "--region", "500156", "--user", county_admin.username,
             "--as-of", "0001-01-01", "--out", str(tmp_path / "x.xlsx"),
         )  # fmt: skip
+
+
+# --- dashboard trend: 29 February --------------------------------------------------------
+
+
+def test_trend_counts_people_born_on_29_february_like_the_figures(county_admin):
+    """Born 1960-02-29: still 60 (a laborer) on 2021-02-28, 61 from 1 March. The trend's
+    month-end points must agree with `figures` on those dates (the month index alone says
+    he left in February)."""
+    from fupin.employment import services as es
+    from fupin.registry.services import register_household
+    from fupin.stats import dashboard
+    from fupin.stats.dashboard import month_ends
+    from fupin.stats.figures import figures
+    from tests.conftest import FENGSHAN_VILLAGE, new_id
+
+    leap = register_household(
+        acting_user=None,
+        household={
+            "number": "500156001201L29",
+            "village_id": FENGSHAN_VILLAGE,
+            "household_type": "ordinary_poor",
+            "status": "exited",
+            "identified_year": 2014,
+            "exit_year": 2019,
+            "main_cause": "illness",
+        },
+        members=[
+            {
+                "relation": "head",
+                "name": "闰日生",
+                "id_number": new_id(datetime.date(1960, 2, 29)),
+                "labor_ability": "ordinary",
+            }
+        ],
+    ).members.get()
+    assert leap.birth_date == datetime.date(1960, 2, 29)
+    es.record_employment(
+        acting_user=None,
+        person=leap,
+        valid_from=datetime.date(2020, 1, 1),
+        data={"status": "employed", "form": "company", "location_tier": "in_county"},
+    )
+    day = datetime.date(2021, 6, 30)
+    trend = dashboard.trend(county_admin, "500156", day, with_laborers=True)
+    for k, point in enumerate(month_ends(day)):
+        then = figures("500156", point, county_admin)
+        got = (trend["laborers"][k], trend["employed"][k], trend["transferred"][k])
+        assert got == (then["laborers"], then["employed"], then["transferred"]), point

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, IntegerField, Q, Value
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import (
     Cast,
     Coalesce,
@@ -61,6 +61,18 @@ def _month_index(field: str) -> Any:
     return year * 12 + month - 1
 
 
+def _leap_birthday_late(years: int, prefix: str) -> Any:
+    """1 month for people born on 29 February when `years` later is a common year (the
+    birthday then falls on 1 March, not at the February month end), else 0."""
+    if years % 4 == 0:  # a leap year again (up to the century rule: 2100)
+        return Value(0)
+    return Case(
+        When(**{f"{prefix}birth_date__month": 2, f"{prefix}birth_date__day": 29}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def _clamped(expression: Any, base: int, points: int) -> Any:
     """A month index relative to the first point, clamped to 0..points (few groups)."""
     return Greatest(Least(expression - base, Value(points)), Value(0))
@@ -103,7 +115,11 @@ def trend(
     base = points[0].year * 12 + points[0].month - 1
     adult = 12 * settings.FUPIN_LABORER_AGE_MIN  # months from birth to the first/last
     retired = 12 * (settings.FUPIN_LABORER_AGE_MAX + 1)  # month end as a laborer
+    # Born on 29 February: that birthday falls on 1 March in a common year (as in
+    # selectors.laborers), so such a person turns N one month later when year + N is common.
     birth = _month_index("birth_date")
+    late_adult = _leap_birthday_late(settings.FUPIN_LABORER_AGE_MIN, "")
+    late_retired = _leap_birthday_late(settings.FUPIN_LABORER_AGE_MAX + 1, "")
     removed = Coalesce(_month_index("removed_on"), Value(FAR))
     born = {  # people who are of working age at some point of the window
         "birth_date__gt": _years_before(points[0], settings.FUPIN_LABORER_AGE_MAX + 1),
@@ -115,7 +131,8 @@ def trend(
         .exclude(labor_ability__in=UNABLE)
         .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=points[0]))
         .annotate(
-            s=_clamped(birth + adult, base, n), e=_clamped(Least(birth + retired, removed), base, n)
+            s=_clamped(birth + adult + late_adult, base, n),
+            e=_clamped(Least(birth + retired + late_retired, removed), base, n),
         )
         .values("s", "e")
         .annotate(n=Count("pk"))
@@ -130,14 +147,21 @@ def trend(
         .exclude(person__labor_ability__in=UNABLE)
         .annotate(
             s=_clamped(
-                Greatest(_month_index("valid_from"), _month_index(f"{p}birth_date") + adult),
+                Greatest(
+                    _month_index("valid_from"),
+                    _month_index(f"{p}birth_date")
+                    + adult
+                    + _leap_birthday_late(settings.FUPIN_LABORER_AGE_MIN, p),
+                ),
                 base,
                 n,
             ),
             e=_clamped(
                 Least(
                     Coalesce(_month_index("valid_to"), Value(FAR)),
-                    _month_index(f"{p}birth_date") + retired,
+                    _month_index(f"{p}birth_date")
+                    + retired
+                    + _leap_birthday_late(settings.FUPIN_LABORER_AGE_MAX + 1, p),
                     Coalesce(_month_index(f"{p}removed_on"), Value(FAR)),
                 ),
                 base,

@@ -247,3 +247,18 @@ def test_period_cap_cannot_change_under_existing_claims(world, township_operator
     )
     assert other.status_code == 200
     assert api(county_admin).patch(url, {"amount": "400.00"}, format="json").status_code == 200
+
+
+# --- privacy: no full ID number in a URL ------------------------------------------------
+
+
+def test_claims_are_not_searched_by_full_id_in_the_url(world, township_operator):
+    """?q=<full ID number> found the claim, so staff would put full ID numbers in URLs
+    (browser history, access logs) — the registry looks them up by POST only."""
+    assert create(township_operator, world["migrant"]).status_code == 201
+    full = world["migrant"].id_number
+    by_id = api(township_operator).get(f"{APPS}?q={full}").json()
+    assert by_id["count"] == 0
+    page = client(township_operator).get(f"/subsidies/applications/?q={full}")
+    assert page.status_code == 200 and "外出甲" not in page.content.decode()
+    assert api(township_operator).get(f"{APPS}?q=外出甲").json()["count"] == 1

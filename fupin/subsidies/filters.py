@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from fupin.core.filters import RegionFilter
 from fupin.registry.filters import matching_people
+from fupin.registry.idnumbers import looks_like_id_number
 from fupin.subsidies import choices as c
 from fupin.subsidies import models as m
 
@@ -51,6 +52,9 @@ class ApplicationFilter(django_filters.FilterSet):
         text = str(value).strip()
         if not text:
             return queryset
+        # Full ID numbers are looked up by POST on the registry pages, never in a URL.
+        if looks_like_id_number(text):
+            return queryset.none()
         condition = Q(workshop__name__icontains=text) | Q(employer__name__icontains=text)
         people = matching_people(text)
         if people is not None:

@@ -282,3 +282,15 @@ def test_trend_counts_people_born_on_29_february_like_the_figures(county_admin):
         then = figures("500156", point, county_admin)
         got = (trend["laborers"][k], trend["employed"][k], trend["transferred"][k])
         assert got == (then["laborers"], then["employed"], then["transferred"]), point
+
+
+@pytest.mark.parametrize("minimum", ["大学及以上", "研究生", "硕士及以上", "博士"])
+def test_education_minimum_in_other_words_is_still_a_limit(household_factory, firm, minimum):
+    """最低学历 is free text: a minimum the rank table did not know counted as no limit, so
+    a junior-school laborer got a graduate posting."""
+    from tests.test_matching import recommended
+
+    person = laborer(household_factory, "冯八", education="junior", needs=SEWING)
+    job = posting(firm, education_min=minimum)
+    services.run_matching(acting_user=None, region_code=FENGSHAN)
+    assert job.pk not in recommended(person)

@@ -39,6 +39,10 @@ EDUCATION_LABELS = {
     "技校": 4,
     "大专": 5,
     "本科": 5,
+    "大学": 5,
+    "研究生": 5,
+    "硕士": 5,
+    "博士": 5,
 }
 PHYSICAL_RANK = {"light": 0, "medium": 1, "heavy": 2}
 SEX_CODE = {"male": 0, "female": 1, "男": 0, "女": 1}

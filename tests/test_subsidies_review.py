@@ -262,3 +262,20 @@ def test_claims_are_not_searched_by_full_id_in_the_url(world, township_operator)
     page = client(township_operator).get(f"/subsidies/applications/?q={full}")
     assert page.status_code == 200 and "外出甲" not in page.content.decode()
     assert api(township_operator).get(f"{APPS}?q=外出甲").json()["count"] == 1
+
+
+# --- bad ids in the batch and draft forms -----------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["²", str(10**20)])
+def test_odd_ids_are_ignored_not_a_500(world, township_operator, county_admin, bad):
+    picked = client(county_admin).post("/subsidies/batches/pick/", {"ids": [bad]})
+    assert picked.status_code == 200 and not PaymentBatch.objects.exists()
+    drafts = client(township_operator).post(
+        "/subsidies/eligible/drafts/",
+        {"policy": policy("transport").pk, "period": YEAR, "ids": [bad]},
+    )
+    assert drafts.status_code == 302 and not Application.objects.exists()
+    if bad.isascii():
+        answer = api(county_admin).post(BATCHES, {"applications": [int(bad)]}, format="json")
+        assert answer.status_code == 400

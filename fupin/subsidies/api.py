@@ -375,7 +375,9 @@ class BatchPermissions(ScopedModelPermissions):
 
 class PaymentBatchSerializer(serializers.ModelSerializer):
     applications = serializers.ListField(
-        child=serializers.IntegerField(), write_only=True, help_text="要发放的申请 id"
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        write_only=True,
+        help_text="要发放的申请 id",
     )
     count = serializers.IntegerField(read_only=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)

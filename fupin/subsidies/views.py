@@ -202,7 +202,13 @@ def action(form_class: Any) -> Any:
 def _pk(value: str | None) -> int:
     """An id from the query string or form; 0 (no row) when it is not a number."""
     text = (value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() else 0
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    return number if number < 2**63 else 0
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The ticked ids that can be ids at all (ASCII digits within a database integer)."""
+    return [n for n in map(_pk, values) if n]
 
 
 def _eligible_params(request: HttpRequest) -> tuple[m.Policy | None, str, str, str]:
@@ -320,11 +326,7 @@ def eligible_drafts(request: HttpRequest) -> HttpResponse:
     )
     period = request.POST.get("period", "")
     region = request.POST.get("region", "")
-    ids = (
-        None
-        if request.POST.get("all")
-        else [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    )
+    ids = None if request.POST.get("all") else _ids(request.POST.getlist("ids"))
     back = reverse("subsidy-eligible") + f"?policy={policy.pk}&period={period}&region={region}"
     if ids == []:
         messages.error(request, "请勾选对象，或选择“全部生成”")
@@ -354,7 +356,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
         .order_by("region_id", "id")
     )
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        ids = _ids(request.POST.getlist("ids"))
         chosen = list(payable.filter(pk__in=ids).values_list("pk", flat=True))
         try:
             if not chosen:

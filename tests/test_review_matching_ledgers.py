@@ -294,3 +294,27 @@ def test_education_minimum_in_other_words_is_still_a_limit(household_factory, fi
     job = posting(firm, education_min=minimum)
     services.run_matching(acting_user=None, region_code=FENGSHAN)
     assert job.pk not in recommended(person)
+
+
+# --- engine: tables too large to keep are computed per chunk ------------------------------
+
+
+def test_engine_computes_rows_per_chunk_when_a_table_is_over_budget(monkeypatch):
+    """A province-wide run (many townships × postings) exceeds TABLE_BUDGET for the place
+    rows; those rows came back already padded and were padded again (ValueError)."""
+    from benchmarks.matching import synthetic
+    from fupin.matching.engine import Matcher
+    from fupin.matching.reference import ReferenceMatcher
+
+    monkeypatch.setattr(Matcher, "TABLE_BUDGET", 1000)
+    laborers, postings = synthetic(200, 301, seed=3)  # 301 postings: not whole blocks
+    matcher = Matcher(laborers, postings)
+    assert any(group.table is None for group in matcher.groups)
+    result = matcher.run(10, chunk=64)
+    assert matcher.allowed(result.laborer, result.posting).all()
+    reference = ReferenceMatcher(laborers, postings)
+    got: dict[int, list] = {}
+    for li, pj, score in zip(result.laborer, result.posting, result.score, strict=True):
+        got.setdefault(int(li), []).append((int(pj), round(float(score), 1)))
+    for i in range(0, 200, 9):
+        assert got.get(i, []) == reference.top(i, 10), i

@@ -487,7 +487,9 @@ class Matcher:
                 )
                 table = group.row(rows[reps])
                 fill = self.excluded if i == 0 else 0
-                table = np.pad(table, ((0, 0), (0, self.width - self.m)), constant_values=fill)
+                # Rows read from padded tables (the place rows) come back padded already.
+                extra = self.width - table.shape[1]
+                table = np.pad(table, ((0, 0), (0, extra)), constant_values=fill)
                 np.take(table, inverse, axis=0, out=scratch)
             if first:
                 total, scratch = scratch, total

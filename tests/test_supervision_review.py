@@ -19,7 +19,7 @@ from fupin.registry.models import Person
 from fupin.supervision import services
 from fupin.supervision.models import CallTask, RectificationTask, SampleItem, SamplingPlan
 from fupin.supervision.rules import RULES_BY_CODE, rule_hits, run_quality
-from fupin.supervision.sampling import draw_group, verify_plan
+from fupin.supervision.sampling import draw_group, draw_plan, verify_plan
 from fupin.supervision.workdays import add_workdays
 from tests import test_supervision
 from tests.conftest import FENGSHAN, FENGSHAN_VILLAGE, WULONG
@@ -243,3 +243,19 @@ def test_minimum_beyond_the_column_is_refused(district, supervisor):
     with pytest.raises(CommandError, match="最少抽取数"):
         run(*draw_args("0.1"), "--min", str(2**40))
     assert not SamplingPlan.objects.exists()
+
+
+# --- The seed is the system's, whoever made the plan row --------------------------------
+
+
+def test_draw_plan_ignores_a_seed_chosen_before_the_draw(district, supervisor):
+    """`draw_plan` draws any undrawn plan: a row created with a chosen seed (shell, a
+    future page) steered the sample. The seed is generated at the draw itself."""
+    chosen = "0" * 32
+    plan = SamplingPlan.objects.create(
+        population="laborers", region_id=WULONG, proportion=Decimal("0.25"), minimum=3,
+        as_of=TODAY, seed=chosen, created_by=supervisor,
+    )  # fmt: skip
+    drawn = draw_plan(acting_user=supervisor, plan=plan)
+    assert drawn.seed != chosen and len(drawn.seed) == 32
+    assert verify_plan(drawn)["matches"]

@@ -233,6 +233,8 @@ def draw_plan(*, acting_user: Any, plan: SamplingPlan, assignee: Any = None) -> 
     check_jurisdiction(acting_user, plan.region_id)
     if plan.drawn_at is not None or plan.items.exists() or plan.groups.exists():
         raise ValidationError("该抽样计划已抽取，不能重新抽取或修改")
+    # The seed is the system's, made at the draw: never one stored with the plan beforehand.
+    plan.seed = secrets.token_hex(16)
     if assignee is not None:
         if not assignee.has_perm("supervision.change_calltask"):
             raise ValidationError({"assignee": f"{assignee} 不能承担电话核查"})
@@ -288,7 +290,7 @@ def draw_plan(*, acting_user: Any, plan: SamplingPlan, assignee: Any = None) -> 
     )
     plan.population_digest = digest(snapshot)
     plan.drawn_at = timezone.now()
-    plan.save(update_fields=["population_digest", "drawn_at", "updated_at"])
+    plan.save(update_fields=["seed", "population_digest", "drawn_at", "updated_at"])
     audit.record(
         AuditLog.Action.CREATE,
         plan,

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fupin.employment.models import EmploymentRecord, Workshop
-from fupin.registry.models import Person
+from fupin.registry.models import Household, Person
 from fupin.supervision import services
 from fupin.supervision.models import CallTask, RectificationTask, SampleItem, SamplingPlan
 from fupin.supervision.rules import RULES_BY_CODE, rule_hits, run_quality
@@ -259,3 +260,33 @@ def test_draw_plan_ignores_a_seed_chosen_before_the_draw(district, supervisor):
     drawn = draw_plan(acting_user=supervisor, plan=plan)
     assert drawn.seed != chosen and len(drawn.seed) == 32
     assert verify_plan(drawn)["matches"]
+
+
+# --- Two quality runs at once -------------------------------------------------------------
+
+
+def test_concurrent_quality_run_gives_a_message_not_an_integrity_error(supervisor, monkeypatch):
+    """The nightly run and a click on the page at the same moment: the second one's insert
+    hits the one-task-per-hit constraint. It must say so, not fail with a 500."""
+    from fupin.supervision import rules as rules_module
+
+    hit = household(exit_year=2013)
+    real = rules_module.rule_hits
+    calls = []
+
+    def racing(rule, user, region_code, as_of):
+        calls.append(rule.code)
+        if len(calls) == 2:  # after `existing` was read: the other run commits its task
+            services.create_rectification(
+                source="rule", region_code=hit.village_id,
+                content_type=ContentType.objects.get_for_model(Household), object_id=hit.pk,
+                subject=hit.number, problem="数据疑点：脱贫年度早于识别年度",
+                rule="exit_before_identification",
+            )  # fmt: skip
+        return real(rule, user, region_code, as_of)
+
+    monkeypatch.setattr(rules_module, "rule_hits", racing)
+    with pytest.raises(ValidationError, match="重新运行"):
+        run_quality(
+            acting_user=supervisor, region_code=WULONG, rules=["exit_before_identification"]
+        )

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
@@ -443,7 +443,13 @@ def run_quality(
                 for pk, village, label in hits
                 if pk not in existing
             ]
-            created = RectificationTask.objects.bulk_create(new, batch_size=1000)
+            try:
+                with transaction.atomic():
+                    created = RectificationTask.objects.bulk_create(new, batch_size=1000)
+            except IntegrityError as exc:  # another run opened the same task meanwhile
+                raise ValidationError(
+                    "另一次数据疑点检查同时生成了整改任务，本次未生成任何任务，请重新运行"
+                ) from exc
             audit.record_many(
                 [
                     audit.build(

@@ -279,3 +279,18 @@ def test_odd_ids_are_ignored_not_a_500(world, township_operator, county_admin, b
     if bad.isascii():
         answer = api(county_admin).post(BATCHES, {"applications": [int(bad)]}, format="json")
         assert answer.status_code == 400
+
+
+# --- exactly once per year: not next year's claim today --------------------------------
+
+
+def test_future_periods_are_refused(world, township_operator):
+    """Today's open-ended job passed the rules for 2027, 2028, …: the once-per-year
+    transport subsidy could be claimed (and paid) for every future year at once."""
+    assert create(township_operator, world["migrant"]).status_code == 201
+    for later in (str(int(YEAR) + 1), str(int(YEAR) + 5)):
+        refused = create(township_operator, world["migrant"], period=later)
+        assert refused.status_code == 400 and "尚未开始" in str(refused.json())
+    assert Application.objects.count() == 1
+    url = f"/api/policies/{policy('transport').pk}/eligible/?period={int(YEAR) + 1}"
+    assert api(township_operator).get(url).status_code == 400

@@ -75,13 +75,14 @@ def window(policy: Any, period: str) -> Window:
             if len(period) != 4 or not _digits(period):
                 raise ValueError
             year = int(period)
-            return Window(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-        if len(period) != 7 or period[4] != "-" or not _digits(period[:4] + period[5:]):
-            raise ValueError
-        year, month = int(period[:4]), int(period[5:])
-        first = datetime.date(year, month, 1)
-        following = datetime.date(year + month // 12, month % 12 + 1, 1)
-        return Window(first, following - datetime.timedelta(days=1))
+            found = Window(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        else:
+            if len(period) != 7 or period[4] != "-" or not _digits(period[:4] + period[5:]):
+                raise ValueError
+            year, month = int(period[:4]), int(period[5:])
+            first = datetime.date(year, month, 1)
+            following = datetime.date(year + month // 12, month % 12 + 1, 1)
+            found = Window(first, following - datetime.timedelta(days=1))
     except ValueError:
         examples = {
             c.PeriodCap.ONCE_EVER: "ever",
@@ -91,6 +92,11 @@ def window(policy: Any, period: str) -> Window:
         raise ValidationError(
             {"period": f"所属期 {period or '（空）'} 格式不对，应为 {examples[policy.period_cap]}"}
         ) from None
+    # A period not begun yet is not claimed now: today's open-ended job would qualify for
+    # 2027, 2028, … — one payment per future year at once.
+    if found.start > datetime.date.today():
+        raise ValidationError({"period": f"所属期 {period} 尚未开始，不能申请或列出"})
+    return found
 
 
 def _overlap(w: Window, prefix: str = "") -> Q:

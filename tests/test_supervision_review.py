@@ -290,3 +290,17 @@ def test_concurrent_quality_run_gives_a_message_not_an_integrity_error(superviso
         run_quality(
             acting_user=supervisor, region_code=WULONG, rules=["exit_before_identification"]
         )
+
+
+# --- Data dates out of range --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0050-01-01", "9999-12-31"])
+def test_cli_as_of_out_of_range_is_a_clear_error(district, supervisor, day):
+    """Ages are counted back from the date (year 50 − 75 is no year: a traceback); a date
+    after today would choose tomorrow's population."""
+    with pytest.raises(CommandError, match="数据日期"):
+        run(*draw_args("0.1"), "--as-of", day)
+    with pytest.raises(CommandError, match="数据日期"):
+        run("quality", "run", "--region", WULONG, "--as-of", day)
+    assert not SamplingPlan.objects.exists()

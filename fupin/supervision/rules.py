@@ -51,6 +51,7 @@ from fupin.subsidies import choices as sc
 from fupin.subsidies.models import Application, Payment
 from fupin.supervision import choices as c
 from fupin.supervision.models import RectificationTask
+from fupin.supervision.sampling import validate_as_of
 from fupin.supervision.workdays import add_workdays
 
 ABLE = (rc.LaborAbility.ORDINARY, rc.LaborAbility.SKILLED)
@@ -401,7 +402,7 @@ def run_quality(
     if not Region.objects.filter(code=region_code).exists():
         raise ValidationError({"region": f"区划代码 {region_code} 不存在"})
     check_jurisdiction(acting_user, region_code)
-    day = as_of or timezone.localdate()
+    day = validate_as_of(as_of or timezone.localdate())
     # The data's date is `day`; the township's working days start when the task opens.
     deadline = add_workdays(
         timezone.localdate(), int(getattr(settings, "FUPIN_RECTIFICATION_WORKDAYS", 5))

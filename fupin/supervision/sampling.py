@@ -169,6 +169,20 @@ def supervisors_for(region_code: str) -> list[Any]:
     return [u for u in users if u.region_id and region_code.startswith(u.region_id)]
 
 
+EARLIEST_AS_OF = datetime.date(1900, 1, 1)
+
+
+def validate_as_of(day: datetime.date) -> datetime.date:
+    """A data date the population and ages can be read for: not before 1900 (ages count
+    back from it), not after today (tomorrow's population is not data yet)."""
+    today = timezone.localdate()
+    if not EARLIEST_AS_OF <= day <= today:
+        raise ValidationError(
+            {"as_of": f"数据日期须在 {EARLIEST_AS_OF:%Y-%m-%d} 至今天（{today:%Y-%m-%d}）之间"}
+        )
+    return day
+
+
 def _validate(population: str, region_code: str, proportion: Decimal, minimum: int) -> Region:
     if population not in POPULATIONS:
         raise ValidationError({"population": "请选择抽样对象"})
@@ -217,7 +231,7 @@ def draw_sample(
         proportion=proportion,
         minimum=minimum,
         strata=strata,
-        as_of=as_of or datetime.date.today(),
+        as_of=validate_as_of(as_of or timezone.localdate()),
         seed=secrets.token_hex(16),
         note=note,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,

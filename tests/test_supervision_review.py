@@ -304,3 +304,19 @@ def test_cli_as_of_out_of_range_is_a_clear_error(district, supervisor, day):
     with pytest.raises(CommandError, match="数据日期"):
         run("quality", "run", "--region", WULONG, "--as-of", day)
     assert not SamplingPlan.objects.exists()
+
+
+# --- Call time ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "2999-01-01T10:00"])
+def test_call_time_out_of_range_is_a_form_error(district, supervisor, when):
+    """Year 1 overflowed converting to UTC (a 500); a call in the future is no record."""
+    plan = draw(supervisor)
+    task = CallTask.objects.filter(item__plan=plan).first()
+    url = reverse("supervision-call", kwargs={"pk": task.pk})
+    response = client(supervisor).post(url, {"result": "true", "called_at": when})
+    assert response.status_code == 200
+    assert "核查时间须在 1900 年之后且不晚于现在" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open" and task.attempts == 0

@@ -252,6 +252,11 @@ def create_rectification(
     return task
 
 
+def _plausible_call_time(when: datetime.datetime) -> bool:
+    """Not in the future, and not so early it cannot even be stored (year 1 overflows)."""
+    return when.year >= 1900 and when <= timezone.now() + datetime.timedelta(minutes=5)
+
+
 @transaction.atomic
 def record_call(
     *,
@@ -279,6 +284,8 @@ def record_call(
             raise ValidationError({"true_value": "请填写实际情况"})
     elif result == c.CallResult.INFO_ERROR and not (notes.strip() or true_value.strip()):
         raise ValidationError({"notes": "请说明哪里有误"})
+    if called_at is not None and not _plausible_call_time(called_at):
+        raise ValidationError({"called_at": "核查时间须在 1900 年之后且不晚于现在"})
     when = called_at or timezone.now()
     before = audit.snapshot(task, ["status", "result", "attempts"])
     CallAttempt.objects.create(

@@ -318,3 +318,33 @@ def test_engine_computes_rows_per_chunk_when_a_table_is_over_budget(monkeypatch)
         got.setdefault(int(li), []).append((int(pj), round(float(score), 1)))
     for i in range(0, 200, 9):
         assert got.get(i, []) == reference.top(i, 10), i
+
+
+# --- matching: one hire at a time -----------------------------------------------------------
+
+
+def test_a_second_hire_while_still_in_the_first_job_is_refused(
+    household_factory, firm, village_clerk
+):
+    """Hired on the same day through a second push, the second employment record replaced
+    the first (same-day correction): posting 1 kept the opening taken for a job that no
+    longer exists in the history, and its push pointed at posting 2's record."""
+    from fupin.employment.models import EmploymentRecord
+
+    person = laborer(household_factory, "陈九", needs=SEWING)
+    first, second = posting(firm, "缝纫工"), posting(firm, "包装工")
+    pushes = services.push_postings(
+        acting_user=village_clerk, person=person, postings=[first, second], channel="visit"
+    )
+    for push in pushes:
+        for status in ("interested", "interviewed"):
+            push = services.record_outcome(acting_user=village_clerk, push=push, status=status)
+    services.record_outcome(acting_user=village_clerk, push=pushes[0], status="hired")
+    with pytest.raises(ValidationError):
+        services.record_outcome(acting_user=village_clerk, push=pushes[1], status="hired")
+    second.refresh_from_db()
+    assert second.filled == 0
+    record = EmploymentRecord.objects.get(person=person, valid_to=None)
+    assert record.employer_name == firm.name and record.trade == first.trade
+    pushes[0].refresh_from_db()
+    assert pushes[0].employment_record_id == record.pk

@@ -263,6 +263,25 @@ def _hire(acting_user: Any, push: Push, day: datetime.date) -> None:
     job = JobPosting.objects.select_for_update().select_related("employer").get(pk=push.posting_id)
     if job.status != ec.JobStatus.OPEN or job.filled >= job.openings:
         raise ValidationError({"status": "该岗位已招满或已结束，不能再录用"})
+    # Still in a job taken through another push: a second hire would replace (same day)
+    # or end that employment while its posting keeps the opening.
+    holding = (
+        Push.objects.filter(
+            person=push.person,
+            status=c.PushStatus.HIRED,
+            employment_record__valid_to__isnull=True,
+        )
+        .exclude(pk=push.pk)
+        .select_related("posting")
+        .first()
+    )
+    if holding is not None:
+        raise ValidationError(
+            {
+                "status": f"该人员已通过推送被“{holding.posting.title}”录用且仍在岗，"
+                "请先登记其就业状态的变化"
+            }
+        )
     home = push.person.household.village_id
     form = {
         ec.JobSource.WORKSHOP: ec.Form.WORKSHOP,

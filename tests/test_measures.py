@@ -590,6 +590,11 @@ def test_xlsx_export_masks_ids_neutralises_formulas_and_is_audited(world, townsh
     assert "*" in rows[1][2] and full not in str(rows)
     entry = AuditLog.objects.get(action="export")
     assert entry.changes["rows"] == 1 and entry.username == township_operator.username
+    # A full ID number typed into the search is kept masked in the audit log.
+    client(township_operator).get(reverse("startup-export"), {"q": full.lower()})
+    entry = AuditLog.objects.filter(action="export").latest("pk")
+    assert full not in entry.message and full not in str(entry.changes)
+    assert "*" in entry.changes["filters"]["q"]
 
 
 def test_list_page_filters_search_and_fixed_queries(

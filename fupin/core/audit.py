@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,16 @@ from django.db import models
 
 from fupin.core.context import current_actor
 from fupin.core.models import AuditLog
+
+_ID_IN_TEXT = re.compile(r"[0-9]{17}[0-9Xx]|[0-9]{15}")
+
+
+def ids_masked(text: str) -> str:
+    """Free text (search terms, filters) as the audit log may keep it: ID numbers masked."""
+    from fupin.registry.idnumbers import mask_id_number
+
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group().upper()), text)
+
 
 SENSITIVE_FIELDS = {"id_number", "password", "bank_account"}
 

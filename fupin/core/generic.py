@@ -232,13 +232,14 @@ class ObjectExport(ResourceView):
             for obj in queryset.iterator(chunk_size=2000):
                 sheet.write_row([c.get(obj) for c in res.columns])
                 rows += 1
-        described = "；".join(f"{k}={v}" for k, v in request.GET.items() if v and k != "page")
+        filters = {k: audit.ids_masked(v) for k, v in request.GET.items()}
+        described = "；".join(f"{k}={v}" for k, v in filters.items() if v and k != "page")
         audit.record(
             AuditLog.Action.EXPORT,
             object_type=res.model._meta.label_lower,
             object_repr=res.title,
             region_code=jurisdiction_code(request.user) or "",
-            changes={"rows": rows, "filters": dict(request.GET.items())},
+            changes={"rows": rows, "filters": filters},
             message=f"导出{res.title} {rows} 行" + (f"；{described}" if described else ""),
         )
         handle.seek(0)

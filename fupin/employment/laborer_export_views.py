@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
+from fupin.core import audit
 from fupin.employment.laborer_exports import PERMISSIONS, export_laborers, export_queryset
 from fupin.employment.laborer_filters import LaborerFilter
 
@@ -35,7 +36,7 @@ def laborer_export(request: HttpRequest) -> HttpResponse:
     """The current filter as xlsx, streamed from a temporary file."""
     params = export_params(request)
     filterset = LaborerFilter(params, queryset=export_queryset(request.user), request=request)
-    described = "；".join(f"{k}={v}" for k, v in params.items() if v)
+    described = audit.ids_masked("；".join(f"{k}={v}" for k, v in params.items() if v))
     handle = tempfile.TemporaryFile()
     export_laborers(
         filterset.qs,

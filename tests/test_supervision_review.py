@@ -320,3 +320,14 @@ def test_call_time_out_of_range_is_a_form_error(district, supervisor, when):
     assert "核查时间须在 1900 年之后且不晚于现在" in response.content.decode()
     task.refresh_from_db()
     assert task.status == "open" and task.attempts == 0
+
+
+# --- The quality page with a region outside one's jurisdiction ---------------------------
+
+
+def test_quality_page_outside_jurisdiction_is_a_message(county_admin):
+    """A typed region code of another district gave Django's bare English 403 page."""
+    response = client(county_admin).post(reverse("supervision-quality"), {"region": "500119"})
+    assert response.status_code == 200
+    assert "不在您的管辖范围内" in response.content.decode()
+    assert not RectificationTask.objects.exists()

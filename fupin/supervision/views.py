@@ -324,6 +324,8 @@ def quality(request: HttpRequest) -> HttpResponse:
             report = run_quality(acting_user=request.user, region_code=region)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
+        except PermissionDenied as exc:  # a typed region outside one's jurisdiction
+            messages.error(request, str(exc) or "您的角色没有此项操作权限")
         else:
             messages.success(request, f"检查完成，新增整改任务 {report['opened']} 条")
     return render(

@@ -481,3 +481,17 @@ def test_a_returned_batch_cannot_be_withdrawn(batch, county_admin):
     with pytest.raises(ValidationError, match="已回盘"):
         pay.withdraw_batch(acting_user=county_admin, batch=batch, reason="撤回")
     assert not Payment.objects.filter(status="withdrawn").exists()
+
+
+def test_bank_file_after_a_partial_return_lists_only_unanswered_lines(batch, county_admin):
+    """Re-exported after the bank answered one line, the file asks only for the other."""
+    pending_before = list(batch.payments.order_by("id").values_list("pk", flat=True))
+    source, name = return_file(batch, [("成功", "")])  # the first line paid
+    pay.import_return(acting_user=county_admin, batch=batch, source=source, filename=name)
+    rows = read_bank_file(batch, county_admin)
+    assert [r[0] for r in rows[2:-1]] == pending_before[1:]
+    assert rows[-1][1] == "1 笔"
+    source, name = return_file(batch, [("成功", ""), ("成功", "")])
+    pay.import_return(acting_user=county_admin, batch=batch, source=source, filename=name)
+    with pytest.raises(ValidationError, match="已全部回盘"):
+        read_bank_file(batch, county_admin)

@@ -187,8 +187,9 @@ def batch_totals(batch: PaymentBatch) -> dict[str, Any]:
 def write_bank_file(
     *, acting_user: Any, batch: PaymentBatch, out: IO[bytes], full: bool = False
 ) -> int:
-    """The bank's xlsx: one line per payment (account masked unless `full` and the user
-    may see full numbers — then audited), totals last. Returns the rows written."""
+    """The bank's xlsx: one line per payment still awaiting the bank (account masked unless
+    `full` and the user may see full numbers — then audited), totals last. Returns the
+    rows written."""
     check_permission(acting_user, "subsidies.manage_batches")
     check_jurisdiction(acting_user, batch.region_id)
     # Locked: a withdrawal at the same moment waits, and a withdrawn batch (its claims may
@@ -199,9 +200,15 @@ def write_bank_file(
             f"批次 {batch.number} 已撤回，不能再导出代发文件（其申请可能已纳入新批次）"
         )
     reveal = full and (acting_user is None or acting_user.has_perm("registry.view_full_id"))
-    payments = batch.payments.select_related("application__policy", "application__region").order_by(
-        "id"
+    # Only lines the bank has not answered: a file exported again after a partial return
+    # must not ask the bank to pay the paid lines a second time.
+    payments = (
+        batch.payments.filter(status=c.PaymentStatus.PENDING)
+        .select_related("application__policy", "application__region")
+        .order_by("id")
     )
+    if not payments.exists():
+        raise ValidationError(f"批次 {batch.number} 已全部回盘，没有待发放的记录")
     rows = 0
     total = Decimal(0)
     with Workbook(out) as book:

@@ -348,3 +348,13 @@ def test_a_second_hire_while_still_in_the_first_job_is_refused(
     assert record.employer_name == firm.name and record.trade == first.trade
     pushes[0].refresh_from_db()
     assert pushes[0].employment_record_id == record.pk
+
+
+def test_push_form_with_a_posting_id_too_large(household_factory, county_admin):
+    person = laborer(household_factory, "褚十", needs=SEWING)
+    response = _browser(county_admin).post(
+        f"/matching/laborers/{person.pk}/push/",
+        {"postings": ["9" * 25], "channel": "phone", "on": TODAY.isoformat()},
+    )
+    assert response.status_code == 302
+    assert not person.job_pushes.exists()

@@ -83,8 +83,18 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/recommendation_list.html", context)
 
 
+class PostingChoiceField(forms.ModelMultipleChoiceField):
+    """Posting ids beyond the database's integer range are "not found", not a 500."""
+
+    def clean(self, value: Any) -> Any:
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(str(v).strip().isdigit() and int(str(v).strip()) >= 2**63 for v in values):
+            raise ValidationError("所选岗位不存在", code="invalid_pk_value")
+        return super().clean(value)
+
+
 class PushForm(forms.Form):
-    postings = forms.ModelMultipleChoiceField(
+    postings = PostingChoiceField(
         label="推送岗位", queryset=JobPosting.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     channel = forms.ChoiceField(

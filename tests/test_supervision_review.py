@@ -331,3 +331,15 @@ def test_quality_page_outside_jurisdiction_is_a_message(county_admin):
     assert response.status_code == 200
     assert "不在您的管辖范围内" in response.content.decode()
     assert not RectificationTask.objects.exists()
+
+
+def test_verify_detects_a_deleted_call_task(district, supervisor):
+    """The item stays, its call is gone: nobody will ever call that (hard) case."""
+    plan = draw(supervisor)
+    CallTask.objects.filter(item__plan=plan).first().delete()
+    report = verify_plan(plan)
+    assert not report["matches"]
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("sample", "verify", str(plan.pk), stdout=out)
+    assert "1 条样本没有电话核查任务" in out.getvalue()

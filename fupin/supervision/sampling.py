@@ -373,10 +373,12 @@ def verify_plan(plan: SamplingPlan) -> dict[str, Any]:
         current_groups.setdefault(group_key(row, plan.strata), []).append(row[0])
     same_now = sorted(snapshot) == sorted((t, s, ids) for (t, s), ids in current_groups.items())
     audit_ok = _matches_draw_entry(plan, groups)
+    uncalled = plan.items.filter(call__isnull=True).count()  # a call task deleted
     matches = (
         plan.drawn_at is not None
         and stored_ok
         and audit_ok
+        and not uncalled
         and not actual  # no items outside a group
         and all(g["matches"] for g in report_groups)
     )
@@ -386,6 +388,7 @@ def verify_plan(plan: SamplingPlan) -> dict[str, Any]:
         "matches": matches,
         "population_digest_matches": stored_ok,
         "audit_matches": audit_ok,
+        "items_without_call": uncalled,
         "population_unchanged": same_now,
         "groups": report_groups,
     }

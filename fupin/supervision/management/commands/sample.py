@@ -123,6 +123,10 @@ class Command(BaseCommand):
                         f"  {g['township']} {g['stratum']}：应抽 {g['expected']}，"
                         f"现有 {g['actual']}"
                     )
+            if not report["audit_matches"]:
+                self.stdout.write("  抽样计划与抽取时的审计记录不一致（种子、参数或样本被改动）")
+            if report["items_without_call"]:
+                self.stdout.write(f"  {report['items_without_call']} 条样本没有电话核查任务")
             if not report["population_unchanged"]:
                 self.stdout.write("  注意：当前数据中的总体已与抽样时不同（不影响复核）")
         if not report["matches"]:

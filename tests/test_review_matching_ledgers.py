@@ -358,3 +358,43 @@ def test_push_form_with_a_posting_id_too_large(household_factory, county_admin):
     )
     assert response.status_code == 302
     assert not person.job_pushes.exists()
+
+
+# --- the ledger writer: Excel's row limit ----------------------------------------------------
+
+
+def test_ledger_beyond_excels_row_limit_is_refused_not_cut_or_corrupt(
+    world,  # noqa: F811
+    tmp_path,
+    township_operator,
+    monkeypatch,
+):
+    """A province-wide ledger can pass 1,048,576 rows: the fast path wrote rows Excel
+    cannot open, the public API silently dropped them (and the 合计 row)."""
+    from django.core.management import CommandError, call_command
+
+    from fupin.ledgers import writer
+    from fupin.ledgers.definitions import LEDGERS
+    from fupin.regions.models import Region
+
+    monkeypatch.setattr(writer, "MAX_ROWS", 8)  # title, unit, header, 4 rows, 合计
+    region = Region.objects.get(code=FENGSHAN)
+    for fast in (True, False):
+        with pytest.raises(ValueError, match="行"):
+            writer.write_ledger(
+                LEDGERS["laborers"],
+                tmp_path / f"x{fast}.xlsx",
+                region=region,
+                as_of=datetime.date(2024, 12, 31),
+                user=township_operator,
+                full_ids=False,
+                fast=fast,
+            )
+    with pytest.raises(CommandError, match="行"):
+        call_command(
+            "ledger", "export", "laborers", "--region", FENGSHAN, "--as-of", "2024-12-31",
+            "--user", township_operator.username, "--out", str(tmp_path / "y.xlsx"),
+        )  # fmt: skip
+    monkeypatch.setattr(writer, "MAX_ROWS", 13)  # 9 rows fit exactly
+    result, path = export(tmp_path, township_operator, "laborers", FENGSHAN)
+    assert result.rows == 9 and read(path)[-1][0] == "合计"

@@ -34,6 +34,13 @@ from fupin.registry.idnumbers import mask_id_number
 TITLE_ROW, UNIT_ROW, HEADER_ROW = 0, 1, 2
 FIRST_DATA_ROW = 3
 PROGRESS_EVERY = 1000
+MAX_ROWS = 1_048_576  # Excel's rows per worksheet (the 合计 row takes the last one)
+
+
+class LedgerTooLarge(ValueError):
+    """More rows than one worksheet holds (Chinese message)."""
+
+
 NEEDS = dict(ec.ServiceNeed.choices)
 
 
@@ -319,6 +326,11 @@ def write_ledger(
     row = FIRST_DATA_ROW
     stream = RowStream(ws, fmt, width) if fast and RowStream.available(ws) else None
     for values in query.iterator(chunk_size=2000):
+        if row >= MAX_ROWS - 1:
+            raise LedgerTooLarge(
+                f"{ledger.title}超过 Excel 每张工作表 {MAX_ROWS:,} 行的上限，"
+                "请按乡镇（街道）分别导出"
+            )
         rows += 1
         if stream is not None:
             stream.write(row, cells.row(values, index), kinds)

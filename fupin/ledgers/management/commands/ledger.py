@@ -17,6 +17,7 @@ from fupin.core.commands import find_user
 from fupin.core.context import acting_as
 from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, as_of_error, resolve_region
 from fupin.ledgers.services import export_ledger
+from fupin.ledgers.writer import LedgerTooLarge
 from fupin.regions.models import Region
 
 
@@ -132,6 +133,8 @@ class Command(BaseCommand):
                     )
                 except OSError as exc:
                     raise CommandError(f"无法写入 {path}：{exc}") from exc
+                except LedgerTooLarge as exc:
+                    raise CommandError(str(exc)) from None
                 finally:
                     bar.close()
                 done.append(

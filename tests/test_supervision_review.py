@@ -343,3 +343,20 @@ def test_verify_detects_a_deleted_call_task(district, supervisor):
     with pytest.raises(SystemExit):
         call_command("sample", "verify", str(plan.pk), stdout=out)
     assert "1 条样本没有电话核查任务" in out.getvalue()
+
+
+# --- 60 days unverified, as of a past date ------------------------------------------------
+
+
+def test_not_verified_as_of_a_past_date_ignores_later_verifications():
+    """As of 1 September, a laborer last verified in May is 60+ days unverified, whatever
+    was done in November."""
+    from fupin.employment.models import Verification
+
+    who = person()
+    day = TODAY - datetime.timedelta(days=100)
+    Verification.objects.create(person=who, verified_on=day - datetime.timedelta(days=90))
+    Verification.objects.create(person=who, verified_on=TODAY - datetime.timedelta(days=5))
+    rule = RULES_BY_CODE["laborer_not_verified"]
+    assert who.pk in set(rule_hits(rule, None, WULONG, day).values_list("pk", flat=True))
+    assert who.pk not in set(rule_hits(rule, None, WULONG, TODAY).values_list("pk", flat=True))

@@ -163,7 +163,9 @@ def _no_phone(qs: QuerySet, day: datetime.date) -> QuerySet:
 def _not_verified(qs: QuerySet, day: datetime.date) -> QuerySet:
     days = int(getattr(settings, "FUPIN_QUALITY_UNVERIFIED_DAYS", 60))
     recent = Verification.objects.filter(
-        person=OuterRef("pk"), verified_on__gt=day - datetime.timedelta(days=days)
+        person=OuterRef("pk"),
+        verified_on__gt=day - datetime.timedelta(days=days),
+        verified_on__lte=day,  # as of the run's date: a later verification is not yet made
     )
     return qs.exclude(Exists(recent))
 

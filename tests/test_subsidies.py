@@ -97,9 +97,12 @@ def test_period_keys_fit_the_cap():
 
 
 def make(user, who, code="transport", period=YEAR, **data):
+    chosen = policy(code)
+    if chosen.standard_kind == "actual_capped":  # 据实: a receipt at the cap unless given
+        data.setdefault("actual_cost", chosen.cap)
     return s.create_application(
         acting_user=user,
-        policy=policy(code),
+        policy=chosen,
         beneficiary=who,
         period=period,
         data={"bank_account": ACCOUNT, "bank_name": "农商行", **data},
@@ -495,3 +498,18 @@ def test_bank_file_after_a_partial_return_lists_only_unanswered_lines(batch, cou
     pay.import_return(acting_user=county_admin, batch=batch, source=source, filename=name)
     with pytest.raises(ValidationError, match="已全部回盘"):
         read_bank_file(batch, county_admin)
+
+
+def test_actual_cost_claims_need_the_receipt_before_submission(world, township_operator):
+    """据实补贴: the cap only stands in on a draft; submitting needs the receipt's amount,
+    which is then what is paid (never more than the cap)."""
+    app = make(township_operator, world["migrant"], actual_cost=None)
+    assert app.amount == policy("transport").cap  # the draft shows the cap
+    with pytest.raises(ValidationError, match="实际费用"):
+        s.submit(acting_user=township_operator, application=app)
+    s.update_application(
+        acting_user=township_operator, application=app, data={"actual_cost": Decimal(260)}
+    )
+    s.submit(acting_user=township_operator, application=app)
+    app.refresh_from_db()
+    assert (app.status, app.amount) == ("submitted", Decimal(260))

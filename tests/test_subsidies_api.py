@@ -36,6 +36,8 @@ def nobody(db):
 
 def create(user, person, code="transport", **extra):
     body = {"policy": policy(code).pk, "person": person.pk, "period": YEAR}
+    if policy(code).standard_kind == "actual_capped":  # 据实: a receipt at the cap
+        body["actual_cost"] = str(policy(code).cap)
     body.update(bank_account=ACCOUNT, **extra)
     return api(user).post(APPS, body, format="json")
 
@@ -109,6 +111,7 @@ def test_full_accounts_only_when_permitted_and_audited(world, township_operator,
 def test_idempotency_key_replays_the_first_answer(world, township_operator, county_admin):
     caller = api(township_operator)
     body = {"policy": policy("transport").pk, "person": world["migrant"].pk, "period": YEAR}
+    body["actual_cost"] = "500"
     first = caller.post(APPS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     second = caller.post(APPS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == second.status_code == 201

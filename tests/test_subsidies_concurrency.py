@@ -103,12 +103,12 @@ def refused(results: list[Any]) -> list[Any]:
 
 
 def reviewed(who: Any, maker: Any, checker: Any, code: str = "transport") -> Application:
+    chosen = policy(code)
+    data: dict[str, Any] = {"bank_account": ACCOUNT}
+    if chosen.standard_kind == "actual_capped":  # 据实: a receipt at the cap
+        data["actual_cost"] = chosen.cap
     app = s.create_application(
-        acting_user=maker,
-        policy=policy(code),
-        beneficiary=who,
-        period=YEAR,
-        data={"bank_account": ACCOUNT},
+        acting_user=maker, policy=chosen, beneficiary=who, period=YEAR, data=data
     )
     s.submit(acting_user=maker, application=app)
     return s.review(acting_user=checker, application=app)

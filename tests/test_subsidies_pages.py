@@ -6,6 +6,7 @@ export, policy editing, and payment batches (pick, bank file, return file)."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -41,7 +42,7 @@ def claim(world, township_operator):
         policy=policy("transport"),
         beneficiary=world["migrant"],
         period=YEAR,
-        data={"bank_account": ACCOUNT},
+        data={"bank_account": ACCOUNT, "actual_cost": Decimal(500)},
     )
 
 
@@ -174,7 +175,7 @@ def test_batch_pages(world, township_operator, reviewer, county_admin, leader):
         policy=policy("transport"),
         beneficiary=world["migrant"],
         period=YEAR,
-        data={"bank_account": ACCOUNT},
+        data={"bank_account": ACCOUNT, "actual_cost": Decimal(500)},
     )
     s.submit(acting_user=township_operator, application=app)
     s.review(acting_user=reviewer, application=app)

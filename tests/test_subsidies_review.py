@@ -27,6 +27,8 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 def create(user, person, code="transport", **extra):
     body = {"policy": policy(code).pk, "person": person.pk, "period": YEAR}
+    if policy(code).standard_kind == "actual_capped":  # 据实: a receipt at the cap
+        body["actual_cost"] = str(policy(code).cap)
     body.update(bank_account=ACCOUNT, **extra)
     return api(user).post(APPS, body, format="json")
 
@@ -107,7 +109,7 @@ def test_full_account_not_in_write_responses(world, township_operator, reviewer,
     body = {"policy": policy("transport").pk, "person": world["migrant"].pk, "period": YEAR}
     made = api(county_admin).post(
         f"{APPS}?full_id=true",
-        {**body, "bank_account": ACCOUNT},
+        {**body, "bank_account": ACCOUNT, "actual_cost": "500"},
         format="json",
         HTTP_IDEMPOTENCY_KEY="full-1",
     )
@@ -154,7 +156,7 @@ def test_system_draft_is_made_by_whoever_completes_it(world, township_operator, 
         ids=[world["migrant"].pk],
     )
     url = f"{APPS}{draft.pk}/"
-    edit = api(reviewer).patch(url, {"bank_account": ACCOUNT}, format="json")
+    edit = api(reviewer).patch(url, {"bank_account": ACCOUNT, "actual_cost": "380"}, format="json")
     assert edit.status_code == 200
     assert api(reviewer).post(f"{url}submit/").status_code == 200
     assert api(reviewer).post(f"{url}review/").status_code == 403

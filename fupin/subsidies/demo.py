@@ -7,10 +7,12 @@ policy that already has claims for the period in the region is left alone."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
+from fupin.subsidies import choices as c
 from fupin.subsidies import payments as pay
 from fupin.subsidies import rules
 from fupin.subsidies import services as s
@@ -22,6 +24,14 @@ FAILURE_EVERY = 50  # about 2% of bank transfers fail (closed accounts)
 
 def demo_account(pk: int) -> str:
     return f"62170037{pk:011d}"
+
+
+def demo_receipt(pk: int, cap: Decimal) -> Decimal:
+    """A receipt's amount for a 据实 claim: deterministic, in tens of yuan, up to the cap
+    (a coach ticket to Guangdong and back rarely reaches the ¥500 cap)."""
+    low = min(Decimal(120), cap)
+    steps = int((cap - low) // 10)
+    return low + 10 * ((pk * 37) % (steps + 1))
 
 
 def build_demo(region_code: str = "500156001") -> dict[str, Any]:
@@ -48,10 +58,11 @@ def build_demo(region_code: str = "500156001") -> dict[str, Any]:
             acting_user=None, policy=policy, period=period, region_code=region_code, ids=ids
         )
         for app in drafts:
+            data: dict[str, Any] = {"bank_account": demo_account(app.pk)}
+            if policy.standard_kind == c.StandardKind.ACTUAL_CAPPED:
+                data["actual_cost"] = demo_receipt(app.pk, policy.cap or policy.amount)
             with transaction.atomic():
-                s.update_application(
-                    acting_user=None, application=app, data={"bank_account": demo_account(app.pk)}
-                )
+                s.update_application(acting_user=None, application=app, data=data)
                 s.submit(acting_user=None, application=app)
                 s.review(acting_user=None, application=app)
                 s.approve(acting_user=None, application=app)

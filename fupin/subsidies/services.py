@@ -271,6 +271,11 @@ def submit(*, acting_user: Any, application: Application) -> Application:
     app = _locked(application)
     check_jurisdiction(acting_user, app.region_id)
     _guard(app, (c.Status.DRAFT,), "提交")
+    if app.policy.standard_kind == c.StandardKind.ACTUAL_CAPPED and app.actual_cost is None:
+        # 据实补贴: the cap only stands in on a draft; the receipt's amount is what is paid.
+        raise ValidationError(
+            {"actual_cost": f"「{app.policy.name}」据实补贴，须先填写实际费用（票据金额）再提交"}
+        )
     app.status, app.submitted_at = c.Status.SUBMITTED, timezone.now()
     app.save(update_fields=["status", "submitted_at", "updated_at"])
     _status_change(app, c.Status.DRAFT, "提交补贴申请")

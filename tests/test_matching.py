@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 from decimal import Decimal
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -369,6 +370,16 @@ def test_push_and_outcome_to_hired_takes_the_last_opening(
         services.push_postings(
             acting_user=township_operator, person=first, postings=[job], channel="phone"
         )
+    # A double click racing the first push gets past the check: one push, a message.
+    with (
+        patch.object(services, "already_pushed", return_value=set()),
+        pytest.raises(ValidationError, match="已向该人员推送过"),
+    ):
+        services.push_postings(
+            acting_user=township_operator, person=first, postings=[job], channel="phone"
+        )
+    assert Push.objects.filter(person=first).count() == 1
+    assert Service.objects.filter(person=first).count() == 1  # the second one rolled back
     with pytest.raises(ValidationError):  # not straight to hired
         services.record_outcome(acting_user=township_operator, push=push, status="hired")
     for status in ("interested", "interviewed", "hired"):

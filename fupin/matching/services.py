@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fupin.core import audit, bulk
@@ -189,6 +189,12 @@ def _pay(job: JobPosting) -> str:
     return "月薪面议"
 
 
+def already_pushed(person: Person, posting_ids: Sequence[int]) -> set[str]:
+    """Titles of the postings among `posting_ids` already pushed to the person."""
+    pushed = Push.objects.filter(person=person, posting_id__in=posting_ids)
+    return set(pushed.values_list("posting__title", flat=True))
+
+
 @transaction.atomic
 def push_postings(
     *,
@@ -215,8 +221,7 @@ def push_postings(
         raise ValidationError({"postings": "所选岗位已招满、已结束或不可见"})
     jobs = [found[i] for i in ids]
     check_hard_limits(person, jobs, day)
-    pushed = Push.objects.filter(person=person, posting_id__in=ids)
-    already = set(pushed.values_list("posting__title", flat=True))
+    already = already_pushed(person, ids)
     if already:
         raise ValidationError({"postings": f"已向该人员推送过：{'、'.join(sorted(already))}"})
     staff = acting_user if getattr(acting_user, "pk", None) else None
@@ -236,17 +241,21 @@ def push_postings(
     )
     pushes = []
     for job in jobs:
-        push = Push.objects.create(
-            person=person,
-            posting=job,
-            channel=channel,
-            message=message,
-            score=scores.get(job.pk),
-            pushed_on=day,
-            pushed_by=staff,
-            service=service,
-            status_on=day,
-        )
+        try:
+            with transaction.atomic():  # a double click racing this one: one push, a message
+                push = Push.objects.create(
+                    person=person,
+                    posting=job,
+                    channel=channel,
+                    message=message,
+                    score=scores.get(job.pk),
+                    pushed_on=day,
+                    pushed_by=staff,
+                    service=service,
+                    status_on=day,
+                )
+        except IntegrityError as exc:
+            raise ValidationError({"postings": f"已向该人员推送过：{job.title}"}) from exc
         audit.record(
             AuditLog.Action.CREATE,
             push,

@@ -88,15 +88,6 @@ LOCAL_TIERS = (ec.LocationTier.IN_TOWNSHIP, ec.LocationTier.IN_COUNTY)
 LOCAL_INCLUDES_FARMING = False
 # Who may produce ledgers: staff who see laborers, and leaders (figures only, masked IDs).
 LEDGER_PERMISSIONS = ("employment.view_employmentrecord", "core.view_figures")
-# Ages and working-age birth dates reach decades back from the as-of date.
-EARLIEST_AS_OF = datetime.date(1900, 1, 1)
-
-
-def as_of_error(day: datetime.date) -> str:
-    """Why `day` cannot be a ledger's as-of date ("" when it can)."""
-    if day < EARLIEST_AS_OF:
-        return f"截止日期 {day:%Y-%m-%d} 过早，不能早于 {EARLIEST_AS_OF:%Y-%m-%d}"
-    return ""
 
 
 def labels(choices: Any) -> dict[Any, str]:

@@ -19,9 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from fupin.core import jobs
+from fupin.core.dates import too_early
 from fupin.core.middleware import client_ip
 from fupin.core.models import Job
-from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, as_of_error, may_use, resolve_region
+from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, may_use, resolve_region
 from fupin.ledgers.services import export_ledger
 from fupin.regions.models import Region
 from fupin.regions.widgets import RegionPicker
@@ -68,8 +69,8 @@ class LedgerForm(forms.Form):
 
     def clean_as_of(self) -> datetime.date:
         day = self.cleaned_data["as_of"]
-        if as_of_error(day):
-            raise forms.ValidationError(as_of_error(day))
+        if too_early(day):
+            raise forms.ValidationError(too_early(day))
         return day
 
 

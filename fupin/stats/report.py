@@ -3,13 +3,11 @@ by the page, the xlsx export and the CLI's readable output so that all three agr
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
-
 from fupin.core import audit
+from fupin.core.dates import parse_as_of  # noqa: F401 (the stats pages, API and CLI use it from here)
 from fupin.core.models import AuditLog
 from fupin.core.xlsx import Column, Workbook, neutralise
 from fupin.employment import choices as c
@@ -21,27 +19,6 @@ FLOW_NOTE = (
     "流量指标（招聘活动、创业担保贷款、培训、劳务输出、就业服务）按截止日期所在年度"
     "1月1日至截止日期统计。人员按户籍所在村（社区）统计，车间、岗位、活动、批次按所在地统计。"
 )
-
-
-# Ages, 24-month trends and working-age birth dates reach decades back from the date.
-EARLIEST_AS_OF = datetime.date(1900, 1, 1)
-
-
-def parse_as_of(text: str | None, today: datetime.date | None = None) -> datetime.date:
-    """The as-of date from YYYY-MM-DD (empty: today); Chinese ValidationError otherwise."""
-    today = today or datetime.date.today()
-    text = (text or "").strip()
-    if not text:
-        return today
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"截止日期“{text}”格式不正确，应为 YYYY-MM-DD") from None
-    if day > today:
-        raise ValidationError(f"截止日期 {day:%Y-%m-%d} 不能晚于今天")
-    if day < EARLIEST_AS_OF:
-        raise ValidationError(f"截止日期 {day:%Y-%m-%d} 过早，不能早于 {EARLIEST_AS_OF:%Y-%m-%d}")
-    return day
 
 
 def percent(share: float) -> float:

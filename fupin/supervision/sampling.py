@@ -28,6 +28,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from fupin.core import audit
+from fupin.core.dates import EARLIEST_AS_OF
 from fupin.core.models import AuditLog
 from fupin.core.services import check_jurisdiction, check_permission
 from fupin.employment import choices as ec
@@ -167,9 +168,6 @@ def supervisors_for(region_code: str) -> list[Any]:
     """Active supervisors whose jurisdiction covers the region (the supervision group)."""
     users = get_user_model().objects.filter(role="supervisor", is_active=True).order_by("username")
     return [u for u in users if u.region_id and region_code.startswith(u.region_id)]
-
-
-EARLIEST_AS_OF = datetime.date(1900, 1, 1)
 
 
 def validate_as_of(day: datetime.date) -> datetime.date:

@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from fupin.core.commands import find_user
+from fupin.core.commands import error_text, find_user
 from fupin.core.context import acting_as
-from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, as_of_error, resolve_region
+from fupin.core.dates import parse_as_of
+from fupin.ledgers.definitions import LEDGER_LIST, LEDGERS, Ledger, resolve_region
 from fupin.ledgers.services import export_ledger
 from fupin.ledgers.writer import LedgerTooLarge
 from fupin.regions.models import Region
@@ -43,15 +44,10 @@ class _Bar:
 
 
 def _date(text: str | None) -> datetime.date:
-    if not text:
-        return datetime.date.today()
-    try:
-        day = datetime.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(f"截止日期 {text} 无效，应为 YYYY-MM-DD，例如 2020-12-31") from None
-    if as_of_error(day):
-        raise CommandError(as_of_error(day))
-    return day
+    try:  # a ledger may be produced for a date ahead (e.g. month end)
+        return parse_as_of(text, future=True)
+    except ValidationError as exc:
+        raise CommandError(error_text(exc)) from None
 
 
 class Command(BaseCommand):

@@ -48,6 +48,15 @@ def masked(id_number: str | None) -> str:
     return mask_id_number(id_number, settings.FUPIN_ID_MASK_HEAD, settings.FUPIN_ID_MASK_TAIL)
 
 
+def masked_phone(phone: str | None) -> str:
+    """138****5678: enough to recognise, not to dial. At least four characters stay hidden,
+    so a landline (77712345 → ****2345) is not all but shown."""
+    phone = (phone or "").strip()
+    head = 3 if len(phone) >= 11 else 0
+    tail = min(4, max(0, len(phone) - head - 4))
+    return f"{phone[:head]}{'*' * (len(phone) - head - tail)}{phone[len(phone) - tail :]}"
+
+
 @dataclass
 class Col:
     """A list/export column: `key` is an attribute path ("employer.name"); choice fields

@@ -25,6 +25,7 @@ from django.conf import settings
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.xmlwriter import XMLwriter
 
+from fupin.core.generic import masked_phone
 from fupin.core.xlsx import neutralise
 from fupin.employment import choices as ec
 from fupin.ledgers.definitions import Column, Ledger, Scope, cell_total
@@ -46,14 +47,6 @@ NEEDS = dict(ec.ServiceNeed.choices)
 
 def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def mask_phone(phone: str | None) -> str:
-    """A person's phone as 139****5678: enough to recognise, not to dial."""
-    phone = (phone or "").strip()
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
 def _age(birth: datetime.date | None, day: datetime.date) -> int | None:
@@ -108,7 +101,7 @@ class Cells:
                 return lambda v: v or ""
             return lambda v: mask_id_number(v, self.head, self.tail)
         if show == "phone":
-            return (lambda v: v or "") if self.full_ids else mask_phone
+            return (lambda v: v or "") if self.full_ids else masked_phone
         if show == "township":
             return lambda v: self.names.get(v[:9], "") if v and len(v) >= 9 else ""
         if show == "village":

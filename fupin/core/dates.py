@@ -35,3 +35,16 @@ def parse_as_of(
     if too_early(day):
         raise ValidationError(too_early(day))
     return day
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier (28 February for a 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    """Full years of age on `day` (a 29 February birthday counts from 1 March)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

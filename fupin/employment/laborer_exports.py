@@ -16,6 +16,7 @@ from typing import IO, Any
 from django.db.models import F, QuerySet
 
 from fupin.core import audit
+from fupin.core.dates import age_on
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_permission
 from fupin.core.xlsx import Column, Workbook
@@ -56,10 +57,6 @@ def export_queryset(user: Any, region_code: str = "") -> QuerySet:
 
 def _label(choices: Any, value: str) -> str:
     return choices(value).label if value else ""
-
-
-def _age(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def export_laborers(
@@ -115,7 +112,7 @@ def export_laborers(
                     township.short_name if township else "",
                     village.short_name,
                     _label(rc.Sex, p.sex),
-                    _age(p.birth_date, today),
+                    age_on(p.birth_date, today),
                     p.last_verified if has_verified else None,
                 ]
             )

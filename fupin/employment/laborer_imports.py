@@ -48,6 +48,7 @@ from django.utils import timezone
 from fupin.core import audit
 from fupin.core.bulk import chunks, execute, insert, rows_in
 from fupin.core.context import acting_as, current_actor
+from fupin.core.dates import years_before
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_permission
 from fupin.core.xlsx import (
@@ -59,7 +60,7 @@ from fupin.core.xlsx import (
 )
 from fupin.employment import choices as c
 from fupin.employment.models import EmploymentRecord
-from fupin.employment.selectors import UNABLE, _years_before, tier_between
+from fupin.employment.selectors import UNABLE, tier_between
 from fupin.employment.services import LINK_FIELDS, STATE_FIELDS, carried_links, validate_state
 from fupin.regions.models import Region
 from fupin.registry import choices as rc
@@ -330,9 +331,9 @@ def not_laborer_reason(
     low, high = settings.FUPIN_LABORER_AGE_MIN, settings.FUPIN_LABORER_AGE_MAX
     if removed_on is not None and removed_on <= day:
         return f"该人员已于 {removed_on:%Y-%m-%d} 减员，不是在册人员"
-    if birth > _years_before(day, low):
+    if birth > years_before(day, low):
         return f"该人员在 {day:%Y-%m-%d} 未满{low}周岁，不是贫困劳动力"
-    if birth <= _years_before(day, high + 1):
+    if birth <= years_before(day, high + 1):
         return f"该人员在 {day:%Y-%m-%d} 已超过{high}周岁，不是贫困劳动力"
     if labor_ability in UNABLE:
         label = rc.LaborAbility(labor_ability).label

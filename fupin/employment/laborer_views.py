@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from fupin.core.dates import age_on
 from fupin.core.forms import run_service
 from fupin.employment import choices as c
 from fupin.employment import services
@@ -43,10 +44,6 @@ LIST_COLUMNS = [
     ("monthly_income", "月收入"),
     ("last_verified", "最近核实"),
 ]
-
-
-def age_on(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _decorate(rows: list[Any], today: datetime.date) -> list[Any]:

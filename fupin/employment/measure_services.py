@@ -20,6 +20,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 from fupin.core import audit
+from fupin.core.dates import age_on
 from fupin.core.models import AuditLog, jurisdiction_code
 from fupin.core.services import check_jurisdiction, check_permission
 from fupin.employment import choices as c
@@ -152,10 +153,6 @@ def _audit_person_record(action: str, obj: Any, person: Person, **kwargs: Any) -
         context_key=household_context(person.household_id),
         **kwargs,
     )
-
-
-def _age_on(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _dates_in_order(start: Any, end: Any, field: str, message: str) -> None:
@@ -367,7 +364,7 @@ def place_on_post(
     if person.removed_on is not None:
         raise ValidationError({"person": "该人员已不在册"})
     low, high = settings.FUPIN_PUBLIC_WELFARE_AGE_MIN, settings.FUPIN_PUBLIC_WELFARE_AGE_MAX
-    age = _age_on(person.birth_date, start)
+    age = age_on(person.birth_date, start)
     if not low <= age <= high:
         raise ValidationError(
             {"person": f"公益性岗位人员年龄须在 {low}–{high} 周岁之间（上岗时 {age} 周岁）"}

@@ -8,17 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
+from fupin.core.dates import years_before
 from fupin.registry import choices as rc
 from fupin.registry.models import Person
 
 UNABLE = (rc.LaborAbility.LOST, rc.LaborAbility.NONE)
-
-
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def laborers(as_of: datetime.date | None = None) -> QuerySet[Person]:
@@ -27,8 +21,8 @@ def laborers(as_of: datetime.date | None = None) -> QuerySet[Person]:
     Derived from the registry on every read, so the set follows registry changes by itself.
     """
     day = as_of or datetime.date.today()
-    youngest = _years_before(day, settings.FUPIN_LABORER_AGE_MIN)
-    oldest = _years_before(day, settings.FUPIN_LABORER_AGE_MAX + 1)
+    youngest = years_before(day, settings.FUPIN_LABORER_AGE_MIN)
+    oldest = years_before(day, settings.FUPIN_LABORER_AGE_MAX + 1)
     return (
         Person.objects.filter(birth_date__lte=youngest, birth_date__gt=oldest)
         .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=day))

@@ -25,6 +25,7 @@ from django.conf import settings
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.xmlwriter import XMLwriter
 
+from fupin.core.dates import age_on
 from fupin.core.generic import masked_phone
 from fupin.core.xlsx import neutralise
 from fupin.employment import choices as ec
@@ -47,12 +48,6 @@ NEEDS = dict(ec.ServiceNeed.choices)
 
 def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _age(birth: datetime.date | None, day: datetime.date) -> int | None:
-    if birth is None:
-        return None
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 @dataclass
@@ -107,7 +102,7 @@ class Cells:
         if show == "village":
             return lambda v: self.names.get(v, "") if v and len(v) == 12 else ""
         if show == "age":
-            return lambda v: _age(v, self.scope.as_of)
+            return lambda v: age_on(v, self.scope.as_of) if v else None
         if show == "tier":
             return lambda v: self.tiers.get(v, "") if v else ""
         if show == "place":

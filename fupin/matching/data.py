@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from django.db.models import F, Q, QuerySet
 
+from fupin.core.dates import age_on
 from fupin.employment import choices as ec
 from fupin.employment.models import Enrollment, JobPosting
 from fupin.employment.selectors import laborers, with_state
@@ -37,10 +38,6 @@ class RegionViewer:
     is_authenticated: bool = True
     is_active: bool = True
     is_superuser: bool = False
-
-
-def age_on(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def unemployed_laborers(

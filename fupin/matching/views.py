@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from fupin.core import jobs
+from fupin.core.dates import age_on
 from fupin.core.middleware import client_ip
 from fupin.core.models import Job, jurisdiction_code
 from fupin.employment.models import JobPosting
@@ -38,11 +39,6 @@ def _person(request: HttpRequest, pk: int) -> Person:
         "household__village__parent", "needs"
     )
     return get_object_or_404(queryset, pk=pk)
-
-
-def _age(birth: datetime.date) -> int:
-    today = datetime.date.today()
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 @login_required
@@ -142,7 +138,7 @@ def _laborer_context(request: HttpRequest, person: Person) -> dict[str, Any]:
         push.next_statuses = [(s, c.PushStatus(s).label) for s in c.NEXT_STATUS[push.status]]
     return {
         "person": person,
-        "age": _age(person.birth_date),
+        "age": age_on(person.birth_date, datetime.date.today()),
         "needs": getattr(person, "needs", None),
         "recs": recs,
         "pushes": person_pushes,
@@ -233,7 +229,7 @@ def posting_laborers(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-score", "person_id")[:200]
     )
     for rec in recs:
-        rec.age = _age(rec.person.birth_date)
+        rec.age = age_on(rec.person.birth_date, datetime.date.today())
     job_pushes = pushes(request.user).filter(posting=job)
     counts = dict(job_pushes.values_list("status").annotate(n=Count("pk")).order_by())
     context = {

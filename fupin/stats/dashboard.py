@@ -25,9 +25,10 @@ from django.db.models.functions import (
     Substr,
 )
 
+from fupin.core.dates import years_before
 from fupin.employment import choices as c
 from fupin.employment import models as m
-from fupin.employment.selectors import UNABLE, _years_before
+from fupin.employment.selectors import UNABLE
 from fupin.regions.models import Region
 from fupin.registry.models import Person
 from fupin.stats.figures import FORMS, TIERS, TRAINING_TYPES, _scoped, figures
@@ -122,8 +123,8 @@ def trend(
     late_retired = _leap_birthday_late(settings.FUPIN_LABORER_AGE_MAX + 1, "")
     removed = Coalesce(_month_index("removed_on"), Value(FAR))
     born = {  # people who are of working age at some point of the window
-        "birth_date__gt": _years_before(points[0], settings.FUPIN_LABORER_AGE_MAX + 1),
-        "birth_date__lte": _years_before(day, settings.FUPIN_LABORER_AGE_MIN),
+        "birth_date__gt": years_before(points[0], settings.FUPIN_LABORER_AGE_MAX + 1),
+        "birth_date__lte": years_before(day, settings.FUPIN_LABORER_AGE_MIN),
     }
     people = (
         _scoped(Person.objects.all(), user, code)

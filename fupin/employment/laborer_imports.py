@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,6 +77,7 @@ from fupin.registry.import_columns import (
     cell_text,
     limited,
 )
+from fupin.registry.imports import Progress
 from fupin.registry.models import Person
 from fupin.registry.services import household_context
 
@@ -249,12 +250,6 @@ def read_laborer_file(
 
 
 # --- result --------------------------------------------------------------------------
-
-
-class Progress(Protocol):
-    """As in fupin.registry.imports: `progress(count)`, and `progress.total(n)` if present."""
-
-    def __call__(self, count: int = 1) -> None: ...
 
 
 @dataclass

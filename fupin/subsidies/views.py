@@ -182,6 +182,8 @@ class PaymentBatchResource(Resource):
             and strict_scope(m.PaymentBatch.objects.all(), request.user).filter(pk=obj.pk).exists(),
             "return_form": forms.ReturnFileForm(),
             "withdraw_form": forms.WithdrawBatchForm(),
+            # The bank file, the return file and withdrawal only while the bank owes answers.
+            "awaiting_bank": obj.status in (c.BatchStatus.OPEN, c.BatchStatus.SENT),
             "can_withdraw": obj.status in (c.BatchStatus.OPEN, c.BatchStatus.SENT)
             and not payments.exclude(status=c.PaymentStatus.PENDING).exists(),
         }
